@@ -1,0 +1,76 @@
+"""The two file forms of a workbook: an .xlsx file and a folder of .csv files.
+
+Both keep cells as the file holds them (text stays text, "007" stays "007"); all
+interpretation happens later, in one place, for every source alike.
+"""
+
+from __future__ import annotations
+
+import csv
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+
+from data.workbook import RawTab, RawWorkbook, SourceError
+
+
+def _delimiter(path: Path) -> str:
+    """Comma, or semicolon as Excel writes CSV in locales with a decimal comma."""
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        first = fh.readline()
+    return ";" if first.count(";") > first.count(",") else ","
+
+
+def read_csv_tab(path: Path) -> RawTab:
+    try:
+        df = pd.read_csv(
+            path,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            encoding="utf-8-sig",
+            sep=_delimiter(path),
+            quoting=csv.QUOTE_MINIMAL,
+        ).astype(object)
+    except pd.errors.EmptyDataError:
+        return RawTab(path.stem, [], [])
+    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise SourceError(f"{path.name} cannot be read as CSV: {str(exc).splitlines()[0]}") from None
+    header = df.iloc[0].tolist() if len(df) else []
+    body = df.iloc[1:].reset_index(drop=True)
+    body.columns = range(body.shape[1])
+    return RawTab(path.stem, header, body)  # type: ignore[arg-type]
+
+
+def read_csv_folder(folder: str | Path) -> RawWorkbook:
+    p = Path(folder)
+    if not p.is_dir():
+        raise SourceError(f"{p} is not a folder of .csv files")
+    files = sorted(f for f in p.iterdir() if f.suffix.lower() == ".csv" and f.is_file())
+    if not files:
+        raise SourceError(f"{p} holds no .csv files (one file per tab, file name = tab name)")
+    return RawWorkbook(source=str(p), kind="csv", tabs=[read_csv_tab(f) for f in files], title=p.name)
+
+
+def read_xlsx(path: str | Path) -> RawWorkbook:
+    from openpyxl import load_workbook
+
+    p = Path(path)
+    if not p.is_file():
+        raise SourceError(f"{p} not found")
+    try:
+        wb = load_workbook(p, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise SourceError(f"{p.name} is not a readable .xlsx workbook ({type(exc).__name__})") from None
+    try:
+        tabs = []
+        for ws in wb.worksheets:
+            rows = [list(r) for r in ws.iter_rows(values_only=True)]
+            while rows and all(v is None for v in rows[-1]):
+                rows.pop()
+            tabs.append(RawTab(ws.title, rows[0] if rows else [], rows[1:]))
+    finally:
+        wb.close()
+    return RawWorkbook(source=str(p), kind="xlsx", tabs=tabs, title=p.stem)

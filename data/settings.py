@@ -1,0 +1,235 @@
+"""The one settings file (`pulse.toml`), read into a typed, validated record.
+
+A typo in a setting should stop a command with a message naming the key, not show
+numbers computed with a silent default.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SETTINGS_PATH = ROOT / "pulse.toml"
+SAMPLE_DIR = Path(__file__).resolve().parent / "sample"
+
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+DEFAULT_HEALTH_WEIGHTS = {
+    "delivery": 0.25,
+    "responsiveness": 0.25,
+    "approvals": 0.15,
+    "feedback": 0.25,
+    "voices": 0.10,
+}
+
+# Every key of pulse.toml and what it means: the docs test checks that each one is
+# described in pulse.toml and README, so a new setting cannot ship undocumented.
+SETTINGS_DOC: dict[str, str] = {
+    "source": "Google Sheets URL or key, .xlsx path or folder of .csv files; blank = bundled sample",
+    "db": "the DuckDB file the workbook is loaded into (a cache; never committed)",
+    "timezone": "the agency's IANA time zone",
+    "workdays": "working weekdays",
+    "workday_start": "start of the working window, HH:MM",
+    "workday_end": "end of the working window, HH:MM",
+    "holidays_country": "country code for public holidays (holidays package)",
+    "holidays": "the agency's own extra non-working dates",
+    "date_order": "how slash dates are read when the workbook's locale does not say: DMY or MDY",
+    "reply_sla_hours": "reply SLA in business hours: a number or a table by channel with `default`",
+    "approval_sla_days": "working days an approval without due_by may wait before it is overdue",
+    "column_map": "extra header, tab and value aliases (TOML shaped like data/columns.toml)",
+    "health": "client health: [health.weights] per signal",
+}
+
+
+class SettingsError(ValueError):
+    """A setting has a value the product cannot use; the message names the key."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    source: str = ""
+    db: str = "data/pulse.duckdb"
+    timezone: str = "UTC"
+    workdays: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri")
+    workday_start: str = "10:00"
+    workday_end: str = "19:00"
+    holidays_country: str | None = None
+    holidays: tuple[dt.date, ...] = ()
+    date_order: str = "DMY"
+    reply_sla_hours: dict[str, float] = field(default_factory=lambda: {"default": 8.0})
+    approval_sla_days: float = 3
+    column_map: str = ""
+    health_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_HEALTH_WEIGHTS))
+    path: str | None = None  # the file these came from, for messages
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def sla_hours(self, channel: str | None) -> float:
+        """The reply SLA for a channel, falling back to the table's default."""
+        return self.reply_sla_hours.get(channel or "", self.reply_sla_hours["default"])
+
+    def db_path(self) -> Path:
+        p = Path(self.db)
+        return p if p.is_absolute() else ROOT / p
+
+    def resolved_source(self) -> str:
+        """The source to read: the setting, or the bundled sample when it is blank."""
+        return self.source.strip() or str(SAMPLE_DIR)
+
+    def with_overrides(self, **kw: Any) -> Settings:
+        return replace(self, **{k: v for k, v in kw.items() if v is not None})
+
+    def calendar_settings(self) -> dict[str, Any]:
+        return {
+            "timezone": self.timezone,
+            "workdays": list(self.workdays),
+            "workday_start": self.workday_start,
+            "workday_end": self.workday_end,
+            "holidays_country": self.holidays_country,
+            "holidays": list(self.holidays),
+        }
+
+
+def _day_name(value: Any) -> str:
+    text = str(value).strip()[:3].title()
+    if text not in DAY_NAMES:
+        raise SettingsError(f"workdays: {value!r} is not a day name (use Mon, Tue, … Sun)")
+    return text
+
+
+def _hhmm(key: str, value: Any) -> str:
+    try:
+        t = dt.time.fromisoformat(str(value).strip())
+    except ValueError:
+        raise SettingsError(f"{key}: {value!r} is not a time like \"10:00\"") from None
+    return t.strftime("%H:%M")
+
+
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise SettingsError(f"holidays: {value!r} is not a date like 2026-12-31") from None
+
+
+def _positive(key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise SettingsError(f"{key}: {value!r} must be a positive number")
+    return float(value)
+
+
+def parse_settings(raw: dict[str, Any], path: str | None = None) -> Settings:
+    """Validate a settings mapping (as read from TOML) into Settings."""
+    unknown = set(raw) - set(SETTINGS_DOC)
+    if unknown:
+        raise SettingsError(f"unknown setting(s) {', '.join(sorted(unknown))} in {path or 'settings'}")
+    kw: dict[str, Any] = {"path": path}
+    if "source" in raw:
+        kw["source"] = str(raw["source"] or "")
+    if "db" in raw:
+        kw["db"] = str(raw["db"] or "data/pulse.duckdb")
+    if "timezone" in raw:
+        tz = str(raw["timezone"]).strip() or "UTC"
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(f"timezone: {tz!r} is not an IANA time zone (e.g. Europe/Moscow)") from None
+        kw["timezone"] = tz
+    if "workdays" in raw:
+        days = raw["workdays"]
+        if not isinstance(days, list) or not days:
+            raise SettingsError("workdays: must be a non-empty list such as [\"Mon\", \"Tue\"]")
+        kw["workdays"] = tuple(dict.fromkeys(_day_name(d) for d in days))
+    for key in ("workday_start", "workday_end"):
+        if key in raw:
+            kw[key] = _hhmm(key, raw[key])
+    start, end = kw.get("workday_start", "10:00"), kw.get("workday_end", "19:00")
+    if end <= start:
+        raise SettingsError(f"workday_end ({end}) must be after workday_start ({start})")
+    if "holidays_country" in raw:
+        kw["holidays_country"] = str(raw["holidays_country"] or "").strip().upper() or None
+    if "holidays" in raw:
+        if not isinstance(raw["holidays"], list):
+            raise SettingsError("holidays: must be a list of dates")
+        kw["holidays"] = tuple(sorted({_date(d) for d in raw["holidays"]}))
+    if "date_order" in raw:
+        order = str(raw["date_order"]).strip().upper()
+        if order not in ("DMY", "MDY"):
+            raise SettingsError(f"date_order: {raw['date_order']!r} must be \"DMY\" or \"MDY\"")
+        kw["date_order"] = order
+    if "reply_sla_hours" in raw:
+        sla = raw["reply_sla_hours"]
+        if isinstance(sla, dict):
+            table = {str(k).strip().lower(): _positive(f"reply_sla_hours.{k}", v) for k, v in sla.items()}
+            table.setdefault("default", 8.0)
+        else:
+            table = {"default": _positive("reply_sla_hours", sla)}
+        kw["reply_sla_hours"] = table
+    if "approval_sla_days" in raw:
+        kw["approval_sla_days"] = _positive("approval_sla_days", raw["approval_sla_days"])
+    if "column_map" in raw:
+        kw["column_map"] = str(raw["column_map"] or "")
+    if "health" in raw:
+        health = raw["health"] or {}
+        weights = dict(DEFAULT_HEALTH_WEIGHTS)
+        for k, v in (health.get("weights") or {}).items():
+            if k not in DEFAULT_HEALTH_WEIGHTS:
+                raise SettingsError(
+                    f"health.weights: unknown signal {k!r} (signals: {', '.join(DEFAULT_HEALTH_WEIGHTS)})"
+                )
+            if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
+                raise SettingsError(f"health.weights.{k}: {v!r} must be a number >= 0")
+            weights[k] = float(v)
+        if sum(weights.values()) <= 0:
+            raise SettingsError("health.weights: at least one weight must be above 0")
+        kw["health_weights"] = weights
+    return Settings(**kw)
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Read pulse.toml (or the file given); a missing default file means all defaults."""
+    p = Path(path) if path else DEFAULT_SETTINGS_PATH
+    if not p.exists():
+        if path:
+            raise SettingsError(f"settings file {p} not found")
+        return Settings()
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{p}: not valid TOML ({exc})") from None
+    settings = parse_settings(raw, str(p))
+    # Relative paths in a settings file are relative to that file, not to the cwd.
+    base = p.resolve().parent
+    fixes: dict[str, Any] = {}
+    if settings.db and not Path(settings.db).is_absolute() and path:
+        fixes["db"] = str(base / settings.db)
+    src = settings.source.strip()
+    relative = src and not src.startswith(("http://", "https://")) and not Path(src).is_absolute()
+    if relative and (base / src).exists():
+        fixes["source"] = str(base / src)
+    if settings.column_map and not Path(settings.column_map).is_absolute():
+        fixes["column_map"] = str(base / settings.column_map)
+    return replace(settings, **fixes) if fixes else settings
+
+
+def sample_reference() -> dict[str, Any]:
+    """What the bundled sample declares about itself (its reference as_of)."""
+    p = SAMPLE_DIR / "sample.toml"
+    return tomllib.loads(p.read_text(encoding="utf-8")) if p.exists() else {}
+
+
+def is_sample_source(source: str) -> bool:
+    try:
+        return Path(source).resolve() == SAMPLE_DIR.resolve()
+    except OSError:
+        return False

@@ -1,0 +1,281 @@
+"""The DuckDB file: a cache of the sheet, replaced whole in one transaction per sync.
+
+One connection per process and a cursor per query or load (DuckDB 2 refuses concurrent
+use of one connection); MVCC gives every reader either the old load or the new one,
+never half of each. The file is disposable: if it cannot be opened it is set aside and
+rebuilt from the source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from data.schema import TABS
+from data.validate import REJECT_COLUMNS, LoadResult, empty_table
+
+log = logging.getLogger(__name__)
+SCHEMA_VERSION = "1"
+DATA_TABLES = tuple(t.name for t in TABS)
+
+_BOOKKEEPING = """
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE SEQUENCE IF NOT EXISTS sync_seq START 1;
+CREATE TABLE IF NOT EXISTS sync_log (
+    sync_id INTEGER PRIMARY KEY,
+    started_at TIMESTAMPTZ NOT NULL,
+    finished_at TIMESTAMPTZ NOT NULL,
+    source VARCHAR,
+    kind VARCHAR,
+    status VARCHAR NOT NULL,          -- ok | failed
+    error VARCHAR,
+    rows_loaded INTEGER,
+    rows_rejected INTEGER,
+    warnings INTEGER,
+    tabs JSON                         -- per-tab report (TabReport) of an ok sync
+);
+"""
+
+
+# What a damaged, truncated or foreign file raises on open. Anything else (a bad
+# setting, a bug) must surface, never cost the user their file.
+_UNREADABLE = (duckdb.IOException, duckdb.SerializationException, duckdb.InternalException)
+
+
+class StoreLocked(RuntimeError):
+    """Another process holds the DuckDB file (DuckDB allows one writer process)."""
+
+
+def _table_sql(name: str) -> str:
+    tab = next(t for t in TABS if t.name == name)
+    cols = ", ".join(f'CAST("{c.name}" AS {c.sql_type}) AS "{c.name}"' for c in tab.columns)
+    return f'SELECT CAST(sheet_row AS INTEGER) AS sheet_row, {cols} FROM "{{src}}"'
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "lock" in text and ("conflicting" in text or "could not set lock" in text)
+
+
+def set_aside(path: Path) -> Path:
+    """Move an unreadable DuckDB file (and its WAL) out of the way; return the new name."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    os.replace(path, target)
+    wal = path.with_name(path.name + ".wal")
+    if wal.exists():
+        os.replace(wal, target.with_name(target.name + ".wal"))
+    return target
+
+
+def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (or create) the store; a corrupt or foreign file is set aside, never a crash."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(p), read_only=read_only)
+        if not read_only:
+            con.execute(_BOOKKEEPING)
+        version = _schema_version(con)
+        if version not in (None, SCHEMA_VERSION) and not read_only:
+            _drop_all(con)
+    except _UNREADABLE as exc:
+        if _is_lock_error(exc):
+            raise StoreLocked(
+                f"{p} is open in another process (is the dashboard running? use its Sync now, or stop it)"
+            ) from None
+        if read_only or not p.exists():
+            raise
+        moved = set_aside(p)
+        log.warning("DuckDB file %s could not be opened (%s); set aside as %s", p, exc, moved.name)
+        con = duckdb.connect(str(p))
+        con.execute(_BOOKKEEPING)
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('recovered_from', ?)", [f"{moved.name}: {exc}"])
+    return con
+
+
+def _schema_version(con: duckdb.DuckDBPyConnection) -> str | None:
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except duckdb.CatalogException:
+        return None
+    return row[0] if row else None
+
+
+def _drop_all(con: duckdb.DuckDBPyConnection) -> None:
+    """An older layout is rebuilt from the source, not migrated: the file is only a cache."""
+    for name in (*DATA_TABLES, "rejects", "tab_report"):
+        con.execute(f'DROP TABLE IF EXISTS "{name}"')
+    con.execute("DELETE FROM meta")
+
+
+def has_data(con: duckdb.DuckDBPyConnection) -> bool:
+    cur = con.cursor()
+    try:
+        return cur.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'clients' AND schema_name = 'main'"
+        ).fetchone()[0] > 0
+    finally:
+        cur.close()
+
+
+def write_load(
+    con: duckdb.DuckDBPyConnection,
+    result: LoadResult,
+    *,
+    source: str,
+    kind: str,
+    started_at: dt.datetime,
+    meta: dict[str, Any] | None = None,
+) -> int:
+    """Replace every table in one transaction, log the sync, then CHECKPOINT."""
+    cur = con.cursor()
+    try:
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            for name in DATA_TABLES:
+                df = result.tables.get(name)
+                if df is None:
+                    df = empty_table(name)
+                alias = f"_load_{name}"
+                cur.register(alias, df)
+                cur.execute(f'CREATE OR REPLACE TABLE "{name}" AS ' + _table_sql(name).format(src=alias))
+                cur.unregister(alias)
+            rejects = result.rejects if len(result.rejects) else pd.DataFrame(columns=REJECT_COLUMNS)
+            cur.register("_load_rejects", rejects.astype({"sheet_row": "int64"}) if len(rejects) else rejects)
+            cur.execute(
+                "CREATE OR REPLACE TABLE rejects AS SELECT CAST(tab AS VARCHAR) AS tab, "
+                "CAST(sheet_row AS INTEGER) AS sheet_row, CAST(\"column\" AS VARCHAR) AS \"column\", "
+                "CAST(value AS VARCHAR) AS value, CAST(reason AS VARCHAR) AS reason, "
+                "CAST(severity AS VARCHAR) AS severity FROM _load_rejects"
+            )
+            cur.unregister("_load_rejects")
+            tabs = pd.DataFrame([_report_row(r) for r in result.tabs])
+            cur.register("_load_tabs", tabs)
+            cur.execute("CREATE OR REPLACE TABLE tab_report AS SELECT * FROM _load_tabs")
+            cur.unregister("_load_tabs")
+            sync_id = cur.execute("SELECT nextval('sync_seq')").fetchone()[0]
+            finished = dt.datetime.now(dt.UTC)
+            cur.execute(
+                "INSERT INTO sync_log VALUES (?, ?, ?, ?, ?, 'ok', NULL, ?, ?, ?, ?)",
+                [
+                    sync_id,
+                    started_at,
+                    finished,
+                    source,
+                    kind,
+                    result.rows_loaded,
+                    result.rows_rejected,
+                    sum(t.warnings for t in result.tabs),
+                    json.dumps([asdict(t) for t in result.tabs]),
+                ],
+            )
+            values = {
+                "schema_version": SCHEMA_VERSION,
+                "source": source,
+                "kind": kind,
+                "loaded_at": finished.isoformat(),
+                "sync_id": str(sync_id),
+                "ignored_tabs": json.dumps(result.ignored_tabs),
+                "sample_as_of": "",
+                **{k: "" if v is None else str(v) for k, v in (meta or {}).items()},
+            }
+            cur.execute("DELETE FROM meta WHERE key <> 'recovered_from'")
+            cur.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(values.items()))
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        checkpoint(cur)
+        return int(sync_id)
+    finally:
+        cur.close()
+
+
+def checkpoint(cur: duckdb.DuckDBPyConnection) -> None:
+    """Fold the WAL into the file and free the replaced tables' blocks.
+
+    Best effort: with a reader mid-transaction DuckDB may decline; the next sync retries.
+    """
+    try:
+        cur.execute("CHECKPOINT")
+    except duckdb.Error as exc:  # pragma: no cover - depends on timing
+        log.info("CHECKPOINT deferred: %s", exc)
+
+
+def _report_row(r: Any) -> dict[str, Any]:
+    d = asdict(r)
+    d["missing_columns"] = ", ".join(d["missing_columns"])
+    d["ignored_columns"] = ", ".join(d["ignored_columns"])
+    return d
+
+
+def record_failure(
+    con: duckdb.DuckDBPyConnection, *, source: str, kind: str | None, started_at: dt.datetime, error: str
+) -> int:
+    """Log a failed sync; the data tables are not touched."""
+    cur = con.cursor()
+    try:
+        sync_id = cur.execute("SELECT nextval('sync_seq')").fetchone()[0]
+        cur.execute(
+            "INSERT INTO sync_log VALUES (?, ?, ?, ?, ?, 'failed', ?, NULL, NULL, NULL, NULL)",
+            [sync_id, started_at, dt.datetime.now(dt.UTC), source, kind, error],
+        )
+        return int(sync_id)
+    finally:
+        cur.close()
+
+
+def sync_history(con: duckdb.DuckDBPyConnection, limit: int = 50) -> pd.DataFrame:
+    cur = con.cursor()
+    try:
+        return cur.execute(
+            "SELECT sync_id, started_at, finished_at, source, kind, status, error, rows_loaded, "
+            "rows_rejected, warnings FROM sync_log ORDER BY sync_id DESC LIMIT ?",
+            [limit],
+        ).df()
+    finally:
+        cur.close()
+
+
+def sync_status(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """The last sync and the last good one: the 'data as of' stamp and failure banner."""
+    cur = con.cursor()
+    try:
+        last = cur.execute(
+            "SELECT status, finished_at, error, source FROM sync_log ORDER BY sync_id DESC LIMIT 1"
+        ).fetchone()
+        good = cur.execute(
+            "SELECT finished_at, source, rows_loaded, rows_rejected FROM sync_log "
+            "WHERE status = 'ok' ORDER BY sync_id DESC LIMIT 1"
+        ).fetchone()
+    finally:
+        cur.close()
+    return {
+        "last_status": last[0] if last else None,
+        "last_at": last[1] if last else None,
+        "last_error": last[2] if last else None,
+        "last_source": last[3] if last else None,
+        "good_at": good[0] if good else None,
+        "good_source": good[1] if good else None,
+        "rows_loaded": good[2] if good else None,
+        "rows_rejected": good[3] if good else None,
+    }
+
+
+def read_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    cur = con.cursor()
+    try:
+        return dict(cur.execute("SELECT key, value FROM meta").fetchall())
+    except duckdb.CatalogException:
+        return {}
+    finally:
+        cur.close()

@@ -1,0 +1,181 @@
+"""Workbook in, DuckDB out: `python -m data.sync --source SRC --db PATH [--settings PATH]`.
+
+A sync either replaces everything or changes nothing but the sync log: a source that
+cannot be read leaves the last good data in place and says why, in one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from data import store
+from data.headers import load_column_map, match_tabs
+from data.settings import ROOT, Settings, SettingsError, is_sample_source, load_settings, sample_reference
+from data.validate import LoadResult, stage
+from data.workbook import RawWorkbook, SourceError
+
+SECRETS_PATH = ROOT / ".streamlit" / "secrets.toml"
+
+
+@dataclass
+class SyncOutcome:
+    ok: bool
+    sync_id: int | None
+    source: str
+    result: LoadResult | None = None
+    error: str | None = None
+
+
+def source_kind(source: str) -> str:
+    from data.sheets import is_sheets_source
+
+    if is_sheets_source(source):
+        return "sheets"
+    p = Path(source)
+    if p.is_dir():
+        return "csv"
+    if p.suffix.lower() in (".xlsx", ".xlsm"):
+        return "xlsx"
+    if not p.exists():
+        raise SourceError(
+            f"source {source} not found (expected a Google Sheets URL or key, an .xlsx file or a folder of .csv files)"
+        )
+    raise SourceError(f"source {source} is not a Google Sheet, an .xlsx file or a folder of .csv files")
+
+
+def read_secrets(path: Path = SECRETS_PATH) -> Mapping[str, Any]:
+    """The [gcp_service_account] section lives in .streamlit/secrets.toml (never committed)."""
+    try:
+        import streamlit as st
+
+        if st.runtime.exists():
+            return dict(st.secrets)
+    except Exception:
+        pass
+    if path.exists():
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    return {}
+
+
+def read_source(source: str, settings: Settings) -> RawWorkbook:
+    """Fetch a workbook in any of the three forms; every failure is a SourceError."""
+    kind = source_kind(source)
+    try:
+        if kind == "sheets":
+            from data.sheets import load_credentials, read_sheets
+
+            cmap = load_column_map(settings.column_map)
+            creds = load_credentials(read_secrets(), os.environ)
+            return read_sheets(source, creds, wanted=lambda title: bool(match_tabs([title], cmap)[0]))
+        if kind == "csv":
+            from data.files import read_csv_folder
+
+            return read_csv_folder(source)
+        from data.files import read_xlsx
+
+        return read_xlsx(source)
+    except SourceError:
+        raise
+    except OSError as exc:
+        raise SourceError(f"cannot read {source}: {exc.strerror or exc}") from None
+
+
+def load_workbook(wb: RawWorkbook, settings: Settings) -> LoadResult:
+    return stage(wb, load_column_map(settings.column_map), settings.timezone, settings.date_order)
+
+
+def run_sync(con: duckdb.DuckDBPyConnection, settings: Settings, source: str | None = None) -> SyncOutcome:
+    """Read, stage and store one workbook; on failure record it and keep the old data."""
+    src = source or settings.resolved_source()
+    started = dt.datetime.now(dt.UTC)
+    kind = None
+    try:
+        kind = source_kind(src)
+        wb = read_source(src, settings)
+        result = load_workbook(wb, settings)
+    except (SourceError, ValueError) as exc:
+        error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        sync_id = store.record_failure(con, source=src, kind=kind, started_at=started, error=error)
+        return SyncOutcome(False, sync_id, src, error=error)
+    meta: dict[str, Any] = {
+        "title": wb.title,
+        "serial_timezone": wb.serial_timezone,
+        "locale": wb.locale,
+        "timezone": settings.timezone,
+    }
+    if is_sample_source(src):
+        ref = sample_reference()
+        meta["sample_as_of"] = ref.get("as_of", "")
+        meta["title"] = ref.get("name", wb.title)
+    sync_id = store.write_load(con, result, source=src, kind=wb.kind, started_at=started, meta=meta)
+    return SyncOutcome(True, sync_id, src, result=result)
+
+
+def summary_lines(result: LoadResult, max_rejects: int = 20) -> list[str]:
+    """The per-tab table the CLI prints, and the first rejects with where and why."""
+    lines = [f"{'tab':<12} {'source tab':<22} {'loaded':>8} {'rejected':>9} {'warnings':>9}  note"]
+    for t in result.tabs:
+        lines.append(
+            f"{t.tab:<12} {(t.source_title or '-')[:22]:<22} {t.loaded:>8} {t.rejected:>9} {t.warnings:>9}  {t.message}"
+        )
+    lines.append(f"{'total':<12} {'':<22} {result.rows_loaded:>8} {result.rows_rejected:>9}")
+    if result.ignored_tabs:
+        lines.append("ignored tabs (not part of the contract): " + ", ".join(result.ignored_tabs))
+    rej = result.rejects
+    if len(rej):
+        lines.append("")
+        lines.append(f"{len(rej)} problem(s) — tab, sheet row, column, value: reason")
+        for r in rej.head(max_rejects).itertuples(index=False):
+            mark = "warning" if r.severity == "warning" else "rejected"
+            lines.append(f"  [{mark}] {r.tab} row {r.sheet_row}, {r.column} = {r.value!r}: {r.reason}")
+        if len(rej) > max_rejects:
+            lines.append(f"  … and {len(rej) - max_rejects} more (see the Data page or the rejects table)")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m data.sync", description=__doc__.splitlines()[0])
+    ap.add_argument("--source", help="Google Sheets URL/key, .xlsx file or folder of .csv files "
+                                     "(default: the settings' source, else the bundled sample)")
+    ap.add_argument("--db", help="DuckDB file (default: the settings' db)")
+    ap.add_argument("--settings", help="settings file (default: pulse.toml)")
+    args = ap.parse_args(argv)
+    try:
+        settings = load_settings(args.settings)
+    except SettingsError as exc:
+        print(f"sync failed: {exc}", file=sys.stderr)
+        return 2
+    db = Path(args.db) if args.db else settings.db_path()
+    try:
+        con = store.connect(db)
+    except store.StoreLocked as exc:
+        print(f"sync failed: {exc}", file=sys.stderr)
+        return 3
+    try:
+        outcome = run_sync(con, settings, args.source)
+        if not outcome.ok:
+            st = store.sync_status(con)
+            kept = (f"previous data from {st['good_at']:%Y-%m-%d %H:%M UTC} kept"
+                    if st["good_at"] else "no previous data")
+            print(f"sync failed: {outcome.error} ({kept})", file=sys.stderr)
+            return 1
+        assert outcome.result is not None
+        print(f"synced {outcome.source} into {db} (sync {outcome.sync_id})")
+        print("\n".join(summary_lines(outcome.result)))
+        return 0
+    finally:
+        con.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""Approval lags (SPEC §6): the approval-round mart and thin wrappers on the catalogue.
+
+Each approvals row is one round of one deliverable (project_id + deliverable). Only a
+round sent at or before as_of exists; a response after as_of has not happened yet, so
+that round is pending. sent_at and responded_at are UTC instants in the store (a bare
+date in the sheet was read as 00:00 agency time); they are turned into agency-local
+dates here, in pandas, because DuckDB has no time-zone support in this build.
+
+The numbers (pending, overdue, median_lag_days, first_round_approval_rate, …) are the
+`approvals` family's catalogue expressions evaluated over the mart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from metrics.catalogue import summarize, summary_record, weekly
+from metrics.context import CLIENTS_SQL, PROJECTS_SQL, Context, apply_filters, query_df
+
+__all__ = [
+    "ROUND_COLUMNS",
+    "approval_trend",
+    "approvals_summary",
+    "lag_by_client",
+    "pending_list",
+    "rounds",
+    "rounds_per_deliverable",
+]
+
+ROUND_COLUMNS: tuple[str, ...] = (
+    "approval_id", "project_id", "project_name", "project_manager", "department", "client_id", "client_name",
+    "account_manager", "tier", "deliverable", "deliverable_key", "round", "approver", "sent_at", "sent_date",
+    "due_by", "responded_at", "responded_date", "decision", "is_answered", "lag_days", "is_overdue",
+    "period_date", "in_period", "approved_in_period",
+)
+
+_TEXT = ("approval_id", "project_id", "project_name", "project_manager", "department", "client_id", "client_name",
+         "account_manager", "tier", "deliverable", "deliverable_key", "approver", "decision")
+
+_ROUNDS_SQL = f"""
+WITH p AS ({PROJECTS_SQL}), c AS ({CLIENTS_SQL})
+SELECT a.approval_id, a.project_id, p.project_name, p.project_manager, p.department,
+       c.client_id, c.client_name, c.account_manager, c.tier,
+       a.deliverable, a.project_id || '/' || a.deliverable AS deliverable_key,
+       coalesce(a.round, 1) AS round, a.approver, epoch_us(a.sent_at) AS sent_at, a.due_by,
+       epoch_us(a.responded_at) AS responded_at, a.decision
+FROM approvals a
+JOIN p ON p.project_id = a.project_id
+LEFT JOIN c ON c.client_id = p.project_client_id
+ORDER BY a.sent_at, a.approval_id
+"""
+
+
+def _utc(us: pd.Series) -> pd.Series:
+    """Microseconds since the epoch → aware UTC instants (NaT where blank).
+
+    The SQL hands instants over as epoch_us: DuckDB's own TIMESTAMPTZ → pandas conversion
+    trips a pandas 3 deprecation warning, and integers carry no time-zone question.
+    """
+    instants = pd.to_datetime(pd.array(us, dtype="Int64"), unit="us", utc=True)
+    return pd.Series(instants, index=us.index).astype("datetime64[us, UTC]")
+
+
+def rounds(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
+    """The approval-round mart at ctx.as_of: one row per round sent by then, filtered.
+
+    sent_at/responded_at are aware UTC instants; sent_date, responded_date, due_by and
+    period_date naive datetime64 agency-local dates; lag_days float64 working days.
+    """
+    raw = query_df(con, _ROUNDS_SQL)
+    as_of = pd.Timestamp(ctx.as_of_utc)
+    sent_at = _utc(raw["sent_at"])
+    raw = raw[(sent_at <= as_of).to_numpy()].reset_index(drop=True)  # a round sent later does not exist yet
+
+    df = pd.DataFrame(index=raw.index)
+    for col in _TEXT:
+        df[col] = raw[col].astype(object).where(raw[col].notna(), None)
+    df["round"] = raw["round"].astype("int64")
+    df["sent_at"] = _utc(raw["sent_at"])
+    responded = _utc(raw["responded_at"])
+    answered = responded.notna() & (responded <= as_of)
+    df["responded_at"] = responded.where(answered)
+    df["sent_date"] = ctx.local_dates(df["sent_at"]).astype("datetime64[us]")
+    df["responded_date"] = ctx.local_dates(df["responded_at"]).astype("datetime64[us]")
+    df["due_by"] = pd.to_datetime(raw["due_by"]).astype("datetime64[us]")
+    df["decision"] = df["decision"].where(answered.to_numpy(), None)
+    df["is_answered"] = answered.astype(bool)
+
+    as_of_date = pd.Timestamp(ctx.as_of_date)
+    lag_end = df["responded_date"].where(answered, as_of_date)
+    df["lag_days"] = np.asarray(ctx.calendar.working_days(df["sent_date"], lag_end), dtype="float64")
+    pending = ~answered
+    has_due = df["due_by"].notna()
+    past_due = has_due & (df["due_by"] < as_of_date)
+    past_sla = ~has_due & (df["lag_days"] > float(ctx.settings.approval_sla_days))
+    df["is_overdue"] = (pending & (past_due | past_sla)).astype(bool)
+    df["period_date"] = df["responded_date"].where(answered).astype("datetime64[us]")
+    df["in_period"] = ctx.in_period(df["period_date"]).fillna(False).astype(bool)
+    df["approved_in_period"] = (df["in_period"] & (df["decision"] == "approved").fillna(False)).astype(bool)
+    df = df[list(ROUND_COLUMNS)]
+    return apply_filters(df, ctx.filters).reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------- catalogue wrappers
+
+
+def approvals_summary(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, Any]:
+    """Every `approvals` catalogue metric over the mart: {name: value or None}."""
+    return summary_record(con, rounds(con, ctx), "approvals")
+
+
+def lag_by_client(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
+    """The `approvals` metrics per client (client_id, client_name), ordered by client_id."""
+    return summarize(con, rounds(con, ctx), "approvals", group_by=["client_id", "client_name"])
+
+
+def approval_trend(con: duckdb.DuckDBPyConnection, ctx: Context, weeks: int = 12) -> pd.DataFrame:
+    """The `approvals` flow metrics per 7-day week ending on as_of_date, oldest first."""
+    return weekly(con, rounds(con, ctx), "approvals", ctx.as_of_date, weeks)
+
+
+def pending_list(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
+    """Rounds without a response at as_of, oldest first, with their age in working days."""
+    mart = rounds(con, ctx)
+    out = mart.loc[~mart["is_answered"], ["approval_id", "client_id", "client_name", "account_manager",
+                                          "project_id", "project_name", "project_manager", "deliverable",
+                                          "deliverable_key", "round", "approver", "sent_at", "sent_date", "due_by",
+                                          "lag_days", "is_overdue"]]
+    out = out.rename(columns={"lag_days": "age_days"})
+    return out.sort_values(["sent_at", "approval_id"], kind="stable").reset_index(drop=True)
+
+
+def rounds_per_deliverable(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
+    """One row per deliverable_key: its rounds so far and how its approval went.
+
+    - rounds: approval rows sent at or before as_of; last_round: the highest round number.
+    - approved: a round answered `approved` by as_of; approved_round: the first such round.
+    - final_decision: the decision of the latest round (null while that round is pending).
+    - days_to_approval: working days from the first round's sent date to the first
+      approval's responded date (null until approved).
+    """
+    mart = rounds(con, ctx)
+    cols = ["deliverable_key", "project_id", "project_name", "client_id", "client_name", "deliverable", "rounds",
+            "last_round", "first_sent_date", "approved", "approved_round", "approved_date", "final_decision",
+            "days_to_approval"]
+    if mart.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+    ordered = mart.sort_values(["deliverable_key", "round", "sent_at", "approval_id"], kind="stable")
+    g = ordered.groupby("deliverable_key", sort=True)
+    out = g.agg(project_id=("project_id", "first"), project_name=("project_name", "first"),
+                client_id=("client_id", "first"), client_name=("client_name", "first"),
+                deliverable=("deliverable", "first"), rounds=("approval_id", "size"),
+                last_round=("round", "max"), first_sent_date=("sent_date", "min"))
+    last = ordered.groupby("deliverable_key", sort=True).tail(1).set_index("deliverable_key")["decision"]
+    out["final_decision"] = last.astype(object).where(last.notna(), None)
+    approvals = ordered[ordered["decision"] == "approved"].sort_values(["responded_at", "round"], kind="stable")
+    first_ok = approvals.groupby("deliverable_key").agg(approved_round=("round", "first"),
+                                                         approved_date=("responded_date", "first"))
+    out = out.join(first_ok)
+    out["approved"] = out["approved_round"].notna()
+    out["approved_round"] = out["approved_round"].astype("Int64")
+    out["approved_date"] = out["approved_date"].astype("datetime64[us]")
+    out["days_to_approval"] = np.asarray(ctx.calendar.working_days(out["first_sent_date"], out["approved_date"]),
+                                         dtype="float64")
+    out = out.reset_index()[cols]
+    out["final_decision"] = out["final_decision"].astype(object).where(out["final_decision"].notna(), None)
+    return out

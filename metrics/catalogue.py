@@ -1,0 +1,271 @@
+"""Every metric as data: name, label, expression over its mart, format, description.
+
+The one source for the pages' tooltips, the report command and the docs. Expressions
+are DuckDB SQL over a family's mart (one row per deliverable, reply episode, approval
+round or feedback response; see each module) and every division is guarded with
+nullif, so an empty period gives null, never an error or a misleading zero.
+
+Flow metrics use the mart's `in_period` flag (the row's `period_date` falls in the
+period); state metrics (queues, overdue) describe the moment as_of and ignore it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    label: str
+    family: str  # deadlines, replies, approvals, feedback, health
+    description: str
+    format: str  # int, pct, hours, days, score, float
+    expression: str | None = None  # SQL over the family's mart; None: computed in Python
+    unit: str = ""
+    better: str | None = None  # "higher", "lower" or None: colours the change vs previous period
+    flow: bool = False  # counts events in the period (can be trended by week)
+
+    def fmt(self, value: Any) -> str:
+        return format_value(value, self.format)
+
+
+def _count(cond: str) -> str:
+    return f"count(*) FILTER (WHERE {cond})"
+
+
+def _share(part: str, whole: str) -> str:
+    return f"{_count(f'({whole}) AND ({part})')}::DOUBLE / nullif({_count(whole)}, 0)"
+
+
+_AGENCY_IN_PERIOD = "side = 'agency' AND in_period"
+NPS = "in_period AND scale = 'nps'"
+CSAT = "in_period AND scale = 'csat'"
+# Rounds answered in the period with decision approved (in_period is per period or per week).
+APPROVED = "in_period AND decision = 'approved'"
+
+METRICS: tuple[Metric, ...] = (
+    # --- deadline slippage (SPEC §4): mart = deliverables -----------------------------------
+    Metric("delivered", "Delivered", "deadlines",
+           "Deliverables with delivered_date in the period (cancelled ones are left out).",
+           "int", _count("in_period"), "deliverables", flow=True),
+    Metric("on_time_rate", "On-time rate", "deadlines",
+           "Share of the period's delivered deliverables that were on time: slip_days <= 0, where slip_days "
+           "is the working days from baseline_due (the deadline first agreed) to delivered_date.",
+           "pct", _share("on_time", "in_period"), better="higher", flow=True),
+    Metric("median_slip_days", "Median slip", "deadlines",
+           "Median slip_days of the period's delivered deliverables: working days from baseline_due to "
+           "delivered_date (negative = early).",
+           "days", "median(slip_days) FILTER (WHERE in_period)", "working days", better="lower", flow=True),
+    Metric("open_overdue", "Open overdue", "deadlines",
+           "Deliverables not delivered at as_of whose current due_date is before as_of's date.",
+           "int", _count("overdue"), "deliverables", better="lower"),
+    Metric("max_days_overdue", "Longest overdue", "deadlines",
+           "The largest days_overdue at as_of: working days from due_date to as_of's date.",
+           "days", "max(days_overdue) FILTER (WHERE overdue)", "working days", better="lower"),
+    Metric("rescheduled_open", "Rescheduled, open", "deadlines",
+           "Open deliverables whose due_date differs from baseline_due (the deadline moved).",
+           "int", _count("rescheduled AND NOT is_delivered"), "deliverables", better="lower"),
+    Metric("late_delivered", "Delivered late", "deadlines",
+           "The period's delivered deliverables with slip_days > 0.",
+           "int", _count("in_period AND NOT on_time"), "deliverables", better="lower", flow=True),
+    # --- replies (SPEC §5): mart = reply episodes ------------------------------------------
+    Metric("awaiting_agency", "Clients waiting on us", "replies",
+           "Open agency episodes at as_of: a client message that needs a reply and has had no later "
+           "agency message in its thread.",
+           "int", _count("side = 'agency' AND is_open"), "threads", better="lower"),
+    Metric("oldest_wait_hours", "Longest wait", "replies",
+           "The largest wait_hours among open agency episodes: business hours from the opening client "
+           "message to as_of.",
+           "hours", "max(wait_hours) FILTER (WHERE side = 'agency' AND is_open)", "business hours",
+           better="lower"),
+    Metric("breached_open", "Waiting past SLA", "replies",
+           "Open agency episodes whose wait_hours already exceed the reply SLA of their channel.",
+           "int", _count("side = 'agency' AND is_open AND breached"), "threads", better="lower"),
+    Metric("median_response_hours", "Median response", "replies",
+           "Median response_hours of agency episodes opened in the period and answered: business hours "
+           "from the client's message to the first later agency message.",
+           "hours", f"median(response_hours) FILTER (WHERE {_AGENCY_IN_PERIOD} AND NOT is_open)",
+           "business hours", better="lower", flow=True),
+    Metric("p90_response_hours", "p90 response", "replies",
+           "90th percentile of response_hours of agency episodes opened in the period and answered.",
+           "hours", f"quantile_cont(response_hours, 0.9) FILTER (WHERE {_AGENCY_IN_PERIOD} AND NOT is_open)",
+           "business hours", better="lower", flow=True),
+    Metric("sla_breach_rate", "SLA breach rate", "replies",
+           "Of the agency episodes opened in the period, breached / (answered + open ones that already "
+           "breached); an episode breaches when its response_hours, or wait_hours while open, exceed the SLA.",
+           "pct",
+           f"{_count(f'{_AGENCY_IN_PERIOD} AND breached')}::DOUBLE / "
+           f"nullif({_count(f'{_AGENCY_IN_PERIOD} AND (NOT is_open OR breached)')}, 0)",
+           better="lower", flow=True),
+    Metric("episodes_opened", "Client requests", "replies",
+           "Agency episodes opened in the period: client messages that needed a reply and opened a wait.",
+           "int", _count(_AGENCY_IN_PERIOD), "threads", flow=True),
+    Metric("awaiting_client", "We wait on clients", "replies",
+           "Open client episodes at as_of: an agency message that needs a reply and has had no later "
+           "client message in its thread.",
+           "int", _count("side = 'client' AND is_open"), "threads", better="lower"),
+    Metric("oldest_client_wait_hours", "Longest wait on a client", "replies",
+           "The largest wait_hours among open client episodes (business hours since our message).",
+           "hours", "max(wait_hours) FILTER (WHERE side = 'client' AND is_open)", "business hours"),
+    Metric("agency_voices", "Agency voices", "replies",
+           "For a client and period: distinct senders of its out-messages. Many agency voices on one "
+           "client is a warning sign: the client has no single point of contact.",
+           "int", None, "people", better="lower"),
+    Metric("client_voices", "Client voices", "replies",
+           "For a client and period: distinct senders of its in-messages.",
+           "int", None, "people"),
+    # --- approvals (SPEC §6): mart = approval rounds -----------------------------------------
+    Metric("pending", "Pending approvals", "approvals",
+           "Approval rounds sent at or before as_of with no response at as_of.",
+           "int", _count("NOT is_answered"), "rounds", better="lower"),
+    Metric("overdue", "Overdue approvals", "approvals",
+           "Pending rounds past due_by (due_by < as_of's date) or, without due_by, waiting more than "
+           "approval_sla_days working days.",
+           "int", _count("is_overdue"), "rounds", better="lower"),
+    Metric("oldest_pending_days", "Oldest pending", "approvals",
+           "The largest lag_days among pending rounds: working days from sent date to as_of's date.",
+           "days", "max(lag_days) FILTER (WHERE NOT is_answered)", "working days", better="lower"),
+    Metric("median_lag_days", "Median approval lag", "approvals",
+           "Median lag_days of rounds answered in the period: working days from the sent date to the "
+           "responded date.",
+           "days", "median(lag_days) FILTER (WHERE in_period)", "working days", better="lower", flow=True),
+    Metric("first_round_approval_rate", "First-round approval", "approvals",
+           "Among deliverables approved in the period (a round with decision approved answered in the "
+           "period), the share approved in round 1.",
+           "pct",
+           f"count(DISTINCT deliverable_key) FILTER (WHERE {APPROVED} AND round = 1)::DOUBLE / "
+           f"nullif(count(DISTINCT deliverable_key) FILTER (WHERE {APPROVED}), 0)",
+           better="higher", flow=True),
+    Metric("rounds_to_approval", "Rounds to approval", "approvals",
+           "Average round number of the rounds approved in the period (1 = approved first time).",
+           "float", f"avg(round) FILTER (WHERE {APPROVED})", "rounds", better="lower", flow=True),
+    Metric("answered", "Rounds answered", "approvals",
+           "Approval rounds answered in the period.",
+           "int", _count("in_period"), "rounds", flow=True),
+    # --- feedback (SPEC §7): mart = feedback responses ----------------------------------------
+    Metric("responses", "Responses", "feedback",
+           "Feedback rows received in the period.",
+           "int", _count("in_period"), "responses", flow=True),
+    Metric("nps", "NPS", "feedback",
+           "100 × (share of NPS scores >= 9 − share of NPS scores <= 6) over the period's NPS responses; "
+           "null without an NPS response.",
+           "score",
+           f"100 * ({_count(NPS + ' AND score >= 9')} - {_count(NPS + ' AND score <= 6')})::DOUBLE / "
+           f"nullif({_count(NPS)}, 0)",
+           better="higher", flow=True),
+    Metric("csat", "CSAT", "feedback",
+           "100 × share of CSAT scores >= 4 over the period's CSAT responses; null without a CSAT response.",
+           "score",
+           f"100 * {_count(CSAT + ' AND score >= 4')}::DOUBLE / nullif({_count(CSAT)}, 0)",
+           better="higher", flow=True),
+    Metric("avg_normalized_score", "Average score (0–100)", "feedback",
+           "Mean score normalised to 0–100 (NPS × 10, (CSAT − 1) × 25) over the period's responses, so both "
+           "scales share one axis.",
+           "score", "avg(normalized) FILTER (WHERE in_period)", "points", better="higher", flow=True),
+    Metric("detractors", "Detractors", "feedback",
+           "Responses in the period with an NPS score <= 6 or a CSAT score <= 2.",
+           "int", _count("in_period AND detractor"), "responses", better="lower", flow=True),
+    # --- client health (SPEC §8) -------------------------------------------------------------
+    Metric("health_score", "Health score", "health",
+           "0–100: the weighted mean of the client's signal scores (delivery, responsiveness, approvals, "
+           "feedback, voices) over the health window; a signal with no data is left out and the other "
+           "weights renormalised.",
+           "score", None, "points", better="higher"),
+)
+
+BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
+
+
+def metric(name: str) -> Metric:
+    return BY_NAME[name]
+
+
+def family(name: str) -> list[Metric]:
+    return [m for m in METRICS if m.family == name]
+
+
+def format_value(value: Any, fmt: str) -> str:
+    """How a number is shown on a tile or in the text report; None is an em dash."""
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return "—"
+    if fmt == "int":
+        return f"{round(value):,}"
+    if fmt == "pct":
+        return f"{100 * value:.0f}%"
+    if fmt == "hours":
+        return f"{value:,.1f} h"
+    if fmt == "days":
+        return f"{value:+.1f} d" if value < 0 else f"{value:,.1f} d"
+    if fmt == "score":
+        return f"{value:.0f}"
+    return f"{value:,.2f}"
+
+
+def summarize(
+    con: duckdb.DuckDBPyConnection,
+    mart: pd.DataFrame,
+    family_name: str,
+    group_by: list[str] | None = None,
+    names: list[str] | None = None,
+) -> pd.DataFrame:
+    """Evaluate a family's catalogue expressions over its mart, overall or per group.
+
+    Without group_by the result is one row (an empty mart gives counts of 0 and nulls).
+    """
+    metrics = [m for m in family(family_name) if m.expression and (names is None or m.name in names)]
+    cols = ", ".join(f"{m.expression} AS \"{m.name}\"" for m in metrics)
+    groups = ", ".join(f'"{g}"' for g in group_by or [])
+    sql = f"SELECT {groups + ', ' if groups else ''}{cols} FROM _mart"
+    if groups:
+        sql += f" GROUP BY {groups} ORDER BY {groups}"
+    cur = con.cursor()
+    try:
+        cur.register("_mart", mart)
+        return cur.execute(sql).df()
+    finally:
+        cur.close()
+
+
+def summary_record(con: duckdb.DuckDBPyConnection, mart: pd.DataFrame, family_name: str) -> dict[str, Any]:
+    """One family's metrics as a plain dict (None for undefined)."""
+    row = summarize(con, mart, family_name).to_dict("records")[0]
+    return {k: (None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v) for k, v in row.items()}
+
+
+def weekly(
+    con: duckdb.DuckDBPyConnection,
+    mart: pd.DataFrame,
+    family_name: str,
+    as_of_date: Any,
+    weeks: int = 12,
+    group_by: list[str] | None = None,
+) -> pd.DataFrame:
+    """A family's flow metrics per 7-day week ending on as_of's date, oldest first.
+
+    Weeks are aligned to as_of (the weekly review's period is the 7 days ending on
+    as_of's date), each labelled by its first day in `week`. A row counts in the week of
+    its `period_date`; every week of the window appears, empty ones with nulls.
+    """
+    end = pd.Timestamp(as_of_date)
+    dates = pd.to_datetime(mart["period_date"]) if len(mart) else pd.Series(dtype="datetime64[ns]")
+    back = (end - dates).dt.days
+    keep = back.between(0, weeks * 7 - 1)
+    m = mart[keep.fillna(False).to_numpy()].copy()
+    m["in_period"] = True
+    m["week"] = end - pd.to_timedelta((back[keep] // 7 * 7 + 6).astype("int64"), unit="D")
+    names = [x.name for x in family(family_name) if x.flow and x.expression]
+    out = summarize(con, m, family_name, ["week", *(group_by or [])], names)
+    all_weeks = pd.DataFrame({"week": [end - pd.Timedelta(days=7 * k + 6) for k in range(weeks - 1, -1, -1)]})
+    if group_by:
+        return out
+    out["week"] = pd.to_datetime(out["week"])
+    merged = all_weeks.merge(out, on="week", how="left")
+    for n in names:
+        if metric(n).format == "int":
+            merged[n] = merged[n].fillna(0).astype("int64")
+    return merged

@@ -1,0 +1,203 @@
+"""What every metric is computed against: as_of, the period, the filters, the calendar.
+
+One frozen, hashable record, so the dashboard can cache a result per filter set and the
+report command, the pages and the tests all ask the same question the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from data.settings import Settings
+from metrics.calendar import Calendar
+
+# DuckDB 2.0's own DataFrame conversion of TIMESTAMPTZ columns calls a pandas API that
+# pandas 3.1 deprecates; the call is inside duckdb, not ours, and the result is correct.
+warnings.filterwarnings("ignore", message="The inplace keyword in DataFrame.drop", module="pandas")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The dashboard's global filters; empty means 'all'. Values are ids/names as loaded."""
+
+    clients: tuple[str, ...] = ()
+    account_managers: tuple[str, ...] = ()
+    project_managers: tuple[str, ...] = ()
+    departments: tuple[str, ...] = ()
+    tiers: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+
+    @property
+    def active(self) -> bool:
+        return any(getattr(self, f) for f in self.__dataclass_fields__)
+
+
+def parse_as_of(value: str | dt.datetime | pd.Timestamp | None, timezone: str) -> pd.Timestamp:
+    """An as_of without an offset is agency time (SPEC §3); None is now."""
+    if value is None or value == "":
+        return pd.Timestamp.now(tz=timezone).floor("s")
+    ts = pd.Timestamp(value)
+    if ts.tzinfo is None:
+        ts = ts.tz_localize(timezone, ambiguous=True, nonexistent="shift_forward")
+    return ts.tz_convert(timezone)
+
+
+@dataclass(frozen=True)
+class Context:
+    """as_of (aware, agency zone), a period of N days ending on as_of's date, and filters."""
+
+    settings: Settings
+    as_of: pd.Timestamp
+    period_days: int = 7
+    filters: Filters = field(default_factory=Filters)
+
+    def __post_init__(self) -> None:
+        if self.period_days < 1:
+            raise ValueError("period_days must be 1 or more")
+        if self.as_of.tzinfo is None:
+            raise ValueError("as_of must carry a time zone (use parse_as_of)")
+
+    @classmethod
+    def build(cls, settings: Settings, as_of: Any = None, period_days: int = 7,
+              filters: Filters | None = None) -> Context:
+        return cls(settings, parse_as_of(as_of, settings.timezone), period_days, filters or Filters())
+
+    @cached_property
+    def calendar(self) -> Calendar:
+        return calendar_for(self.settings)
+
+    @property
+    def tz(self) -> str:
+        return self.settings.timezone
+
+    @property
+    def as_of_date(self) -> dt.date:
+        """as_of's date in the agency's time zone."""
+        return self.as_of.tz_convert(self.tz).date()
+
+    @property
+    def as_of_utc(self) -> dt.datetime:
+        return self.as_of.tz_convert("UTC").to_pydatetime()
+
+    @property
+    def period_start(self) -> dt.date:
+        return self.as_of_date - dt.timedelta(days=self.period_days - 1)
+
+    @property
+    def period_end(self) -> dt.date:
+        return self.as_of_date
+
+    def previous(self) -> Context:
+        """The same-length period just before this one (for 'change vs previous period')."""
+        return replace(self, as_of=self.as_of - pd.Timedelta(days=self.period_days))
+
+    def shifted(self, **kw: Any) -> Context:
+        return replace(self, **kw)
+
+    def in_period(self, dates: pd.Series) -> pd.Series:
+        """Which dates (date or datetime64 naive local dates) fall in the period."""
+        d = pd.to_datetime(dates)
+        return (d >= pd.Timestamp(self.period_start)) & (d <= pd.Timestamp(self.period_end))
+
+    def local_dates(self, instants: pd.Series) -> pd.Series:
+        """Aware instants → naive datetime64 dates in the agency's zone (NaT stays NaT)."""
+        s = pd.to_datetime(instants, utc=True)
+        return s.dt.tz_convert(self.tz).dt.tz_localize(None).dt.normalize()
+
+
+_CALENDARS: dict[tuple, Calendar] = {}
+
+
+def calendar_for(settings: Settings) -> Calendar:
+    """One Calendar per calendar setting set (holiday tables are built once)."""
+    key = tuple(sorted((k, str(v)) for k, v in settings.calendar_settings().items()))
+    cal = _CALENDARS.get(key)
+    if cal is None:
+        cal = _CALENDARS[key] = Calendar.from_settings(settings.calendar_settings())
+    return cal
+
+
+def query_df(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+    """Run one query on its own cursor (DuckDB 2 refuses concurrent use of a connection)."""
+    cur = con.cursor()
+    try:
+        return cur.execute(sql, params or []).df()
+    finally:
+        cur.close()
+
+
+def client_filter_sql(f: Filters, alias: str = "c") -> tuple[str, list[Any]]:
+    """WHERE fragments for the client-level filters (client, account manager, tier)."""
+    parts, params = [], []
+    for col, values in (("client_id", f.clients), ("account_manager", f.account_managers), ("tier", f.tiers)):
+        if values:
+            parts.append(f"{alias}.{col} IN ({', '.join('?' for _ in values)})")
+            params.extend(values)
+    return " AND ".join(parts) or "TRUE", params
+
+
+def project_filter_sql(f: Filters, alias: str = "p") -> tuple[str, list[Any]]:
+    """WHERE fragments for project-level filters (project manager, department).
+
+    Rows without a project never match an active project filter: they belong to no PM.
+    """
+    parts, params = [], []
+    for col, values in (("project_manager", f.project_managers), ("department", f.departments)):
+        if values:
+            parts.append(f"{alias}.{col} IN ({', '.join('?' for _ in values)})")
+            params.extend(values)
+    return " AND ".join(parts) or "TRUE", params
+
+
+# Columns every mart carries so that filters and groupings work the same everywhere.
+DIMENSION_COLUMNS = ("client_id", "client_name", "account_manager", "tier", "project_id", "project_name",
+                     "project_manager", "department")
+
+CLIENTS_SQL = "SELECT client_id, client_name, account_manager, tier, status AS client_status FROM clients"
+PROJECTS_SQL = (
+    "SELECT project_id, client_id AS project_client_id, project_name, project_manager, department, "
+    "status AS project_status FROM projects"
+)
+
+
+def apply_filters(df: pd.DataFrame, f: Filters, channel_column: str | None = None) -> pd.DataFrame:
+    """Keep the rows of a mart that match the global filters (empty filter = all).
+
+    Rows without a project never match a project-manager or department filter.
+    """
+    if not f.active or df.empty:
+        return df
+    keep = pd.Series(True, index=df.index)
+    for col, values in (
+        ("client_id", f.clients),
+        ("account_manager", f.account_managers),
+        ("tier", f.tiers),
+        ("project_manager", f.project_managers),
+        ("department", f.departments),
+    ):
+        if values:
+            keep &= df[col].isin(values) if col in df else False
+    if f.channels and channel_column and channel_column in df:
+        keep &= df[channel_column].isin(f.channels)
+    return df[keep.to_numpy()]
+
+
+def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """The values each global filter can take, from the loaded workbook."""
+    q = {
+        "clients": "SELECT client_id FROM clients ORDER BY client_id",
+        "account_managers": "SELECT DISTINCT account_manager FROM clients WHERE account_manager IS NOT NULL ORDER BY 1",
+        "tiers": "SELECT DISTINCT tier FROM clients WHERE tier IS NOT NULL ORDER BY 1",
+        "project_managers": "SELECT DISTINCT project_manager FROM projects WHERE project_manager IS NOT NULL "
+                            "ORDER BY 1",
+        "departments": "SELECT DISTINCT department FROM projects WHERE department IS NOT NULL ORDER BY 1",
+        "channels": "SELECT DISTINCT channel FROM messages WHERE channel IS NOT NULL ORDER BY 1",
+    }
+    return {k: query_df(con, sql).iloc[:, 0].astype(str).tolist() for k, sql in q.items()}

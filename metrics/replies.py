@@ -1,0 +1,313 @@
+"""Unanswered queues and response times (SPEC §5): the reply-episode mart and its views.
+
+A *reply episode* is one stretch of waiting inside a thread: a client message that
+needs a reply opens an *agency* episode (the client waits on us) that the first later
+agency message closes, and symmetrically an agency message that needs a reply opens a
+*client* episode (we wait on the client) that the first later client message closes.
+Every reply metric of the catalogue (`metrics.catalogue`, family ``replies``) is an
+expression over this mart, one row per episode, so the tiles, the report command and
+the tests all count the same episodes.
+
+The episodes are built in DuckDB with window functions (a million messages in a
+fraction of a second); business hours, local dates and SLA flags are then added in
+numpy/pandas, because DuckDB has no time-zone support here (no ICU extension).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from metrics.catalogue import summarize, summary_record, weekly
+from metrics.context import (
+    CLIENTS_SQL,
+    PROJECTS_SQL,
+    Context,
+    apply_filters,
+    client_filter_sql,
+    project_filter_sql,
+    query_df,
+)
+
+__all__ = [
+    "AGE_BUCKETS",
+    "EPISODE_COLUMNS",
+    "SIDES",
+    "episodes",
+    "queue",
+    "queue_by_bucket",
+    "queue_by_owner",
+    "replies_summary",
+    "reply_trend",
+    "response_by_channel",
+    "voices",
+]
+
+SIDES: tuple[str, ...] = ("agency", "client")
+# Open episodes by business hours waited; "d" is one working window (calendar.daily_hours).
+AGE_BUCKETS: tuple[str, ...] = ("< 4 h", "4–8 h", "8–24 h", "1–3 d", "> 3 d")
+
+EPISODE_COLUMNS: tuple[str, ...] = (
+    "episode_id", "side", "thread_id", "opened_by", "opened_at", "answered_at", "answered_by", "is_open",
+    "channel", "sender", "client_id", "client_name", "account_manager", "tier", "project_id", "project_name",
+    "project_manager", "department", "response_hours", "wait_hours", "sla_hours", "breached", "period_date",
+    "in_period", "age_bucket", "opened_local",
+)
+
+QUEUE_COLUMNS: tuple[str, ...] = (
+    "episode_id", "thread_id", "client_id", "client_name", "project_id", "project_name", "channel", "owner",
+    "sender", "opened_local", "wait_hours", "sla_hours", "breached", "age_bucket",
+)
+
+# One pass over the thread: each message's position and how many in-/out-messages came
+# before it. The needs-reply in-messages between the k-th and (k+1)-th out-message (all
+# with outs_before = k) form one agency episode, opened by the first of them and answered
+# by the out-message whose own outs_before is k, i.e. the (k+1)-th; mirrored for clients.
+# Messages after as_of are dropped first, so they neither open nor answer anything.
+_EPISODES_SQL = f"""
+WITH m AS (
+    SELECT message_id, thread_id, client_id, project_id, channel, direction, sender, sent_at,
+           coalesce(needs_reply, direction = 'in') AS needs_reply
+    FROM messages
+    WHERE sent_at <= ?
+),
+o AS (
+    SELECT message_id, thread_id, direction, needs_reply, sent_at,
+           row_number() OVER w AS pos,
+           count(*) FILTER (WHERE direction = 'out') OVER w - (direction = 'out')::BIGINT AS outs_before,
+           count(*) FILTER (WHERE direction = 'in') OVER w - (direction = 'in')::BIGINT AS ins_before
+    FROM m
+    WINDOW w AS (PARTITION BY thread_id ORDER BY sent_at, message_id
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+),
+openers AS (
+    SELECT thread_id,
+           CASE WHEN direction = 'in' THEN 'agency' ELSE 'client' END AS side,
+           CASE WHEN direction = 'in' THEN outs_before ELSE ins_before END AS k,
+           arg_min(message_id, pos) AS opened_by
+    FROM o
+    WHERE needs_reply
+    GROUP BY ALL
+),
+answers AS (
+    SELECT thread_id,
+           CASE WHEN direction = 'out' THEN 'agency' ELSE 'client' END AS side,
+           CASE WHEN direction = 'out' THEN outs_before ELSE ins_before END AS k,
+           message_id AS answered_by,
+           sent_at AS answered_at
+    FROM o
+)
+SELECT e.opened_by AS episode_id, e.side, e.thread_id, e.opened_by, m.sent_at AS opened_at,
+       a.answered_at, a.answered_by, m.channel, m.sender,
+       m.client_id, c.client_name, c.account_manager, c.tier,
+       m.project_id, p.project_name, p.project_manager, p.department
+FROM openers e
+JOIN m ON m.message_id = e.opened_by
+LEFT JOIN answers a ON a.thread_id = e.thread_id AND a.side = e.side AND a.k = e.k
+LEFT JOIN ({CLIENTS_SQL}) c ON c.client_id = m.client_id
+LEFT JOIN ({PROJECTS_SQL}) p ON p.project_id = m.project_id
+"""
+
+
+def _utc(values: pd.Series) -> pd.Series:
+    """DuckDB hands TIMESTAMPTZ back in its session zone; the mart keeps UTC instants."""
+    s = pd.to_datetime(values, utc=True)
+    return s.dt.tz_convert("UTC")
+
+
+def _age_bucket(wait_hours: np.ndarray, is_open: np.ndarray, day_hours: float) -> np.ndarray:
+    """Label open episodes by business hours waited; the largest bucket that applies wins.
+
+    Lower bounds are inclusive except "> 3 d" (strictly more than three working days);
+    checked from the top down so a short working day (< 8 h) still reads sensibly.
+    """
+    w = np.nan_to_num(wait_hours, nan=0.0)
+    labels = np.select(
+        [w > 3 * day_hours, w >= day_hours, w >= 8, w >= 4],
+        list(AGE_BUCKETS[:0:-1]),
+        default=AGE_BUCKETS[0],
+    ).astype(object)
+    labels[~is_open] = None
+    return labels
+
+
+def episodes(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
+    """The reply-episode mart of SPEC §5, one row per episode opened at or before as_of.
+
+    The catalogue's ``replies`` expressions run over exactly these columns, so every
+    reply number comes from one place. Global filters apply to the opening message.
+    """
+    raw = query_df(con, _EPISODES_SQL, [ctx.as_of_utc])
+    cal = ctx.calendar
+    opened_at = _utc(raw["opened_at"])
+    answered_at = _utc(raw["answered_at"])
+    is_open = raw["answered_by"].isna().to_numpy()
+    as_of = pd.Timestamp(ctx.as_of_utc)
+
+    response = cal.business_hours(opened_at, answered_at)
+    wait = cal.business_hours(opened_at, as_of) if len(raw) else np.zeros(0)
+    response = np.where(is_open, np.nan, response)
+    wait = np.where(is_open, wait, np.nan)
+    channels = raw["channel"].astype(object)
+    sla_table = {ch: ctx.settings.sla_hours(ch) for ch in pd.unique(channels)}
+    sla = channels.map(sla_table).fillna(ctx.settings.sla_hours(None)).to_numpy(dtype=float)
+    breached = (response > sla) | (is_open & (wait > sla))
+    period_date = ctx.local_dates(opened_at)
+
+    out = pd.DataFrame({
+        "episode_id": raw["episode_id"],
+        "side": raw["side"],
+        "thread_id": raw["thread_id"],
+        "opened_by": raw["opened_by"],
+        "opened_at": opened_at,
+        "answered_at": answered_at,
+        "answered_by": raw["answered_by"].astype(object).where(~is_open, None),
+        "is_open": is_open,
+        "channel": raw["channel"],
+        "sender": raw["sender"],
+        "client_id": raw["client_id"],
+        "client_name": raw["client_name"],
+        "account_manager": raw["account_manager"],
+        "tier": raw["tier"],
+        "project_id": raw["project_id"],
+        "project_name": raw["project_name"],
+        "project_manager": raw["project_manager"],
+        "department": raw["department"],
+        "response_hours": response.astype(float),
+        "wait_hours": wait.astype(float),
+        "sla_hours": sla,
+        "breached": breached.astype(bool),
+        "period_date": period_date,
+        "in_period": ctx.in_period(period_date).to_numpy(dtype=bool),
+        "age_bucket": _age_bucket(wait, is_open, cal.daily_hours),
+        "opened_local": opened_at.dt.tz_convert(ctx.tz).dt.tz_localize(None),
+    })
+    out = apply_filters(out, ctx.filters, channel_column="channel")
+    return out.sort_values(["opened_at", "episode_id", "side"], kind="stable").reset_index(drop=True)
+
+
+def queue(con: duckdb.DuckDBPyConnection, ctx: Context, side: str = "agency",
+          mart: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Open episodes of one side at as_of, longest wait first: who to answer (or chase) now.
+
+    Equal business-hour waits (common over a weekend) are ordered by the earlier opening.
+    Pass ``mart`` (from ``episodes``) to avoid rebuilding it.
+    """
+    if side not in SIDES:
+        raise ValueError(f"side must be one of {SIDES}, not {side!r}")
+    m = episodes(con, ctx) if mart is None else mart
+    q = m[(m["side"] == side).to_numpy() & m["is_open"].to_numpy(dtype=bool)]
+    q = q.sort_values(["wait_hours", "opened_at", "episode_id"], ascending=[False, True, True], kind="stable")
+    q = q.rename(columns={"account_manager": "owner"})
+    return q.loc[:, list(QUEUE_COLUMNS)].reset_index(drop=True)
+
+
+def queue_by_bucket(con: duckdb.DuckDBPyConnection, ctx: Context,
+                    mart: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Open episodes per side and age bucket (all 10 combinations, in order), for the queue chart."""
+    m = episodes(con, ctx) if mart is None else mart
+    open_ = m[m["is_open"].to_numpy(dtype=bool)]
+    counts = open_.groupby(["side", "age_bucket"]).size()
+    grid = pd.MultiIndex.from_product([SIDES, AGE_BUCKETS], names=["side", "age_bucket"])
+    out = counts.reindex(grid, fill_value=0).rename("open_episodes").reset_index()
+    out["open_episodes"] = out["open_episodes"].astype("int64")
+    return out
+
+
+def queue_by_owner(con: duckdb.DuckDBPyConnection, ctx: Context,
+                   mart: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per account manager (the episode's owner) and side: open episodes, past-SLA ones, longest wait.
+
+    Only owners with at least one open episode appear; a client without an account
+    manager is grouped under a missing owner rather than dropped.
+    """
+    m = episodes(con, ctx) if mart is None else mart
+    open_ = m[m["is_open"].to_numpy(dtype=bool)]
+    g = open_.groupby(["account_manager", "side"], dropna=False)
+    out = g.agg(open_episodes=("episode_id", "size"), breached_open=("breached", "sum"),
+                max_wait_hours=("wait_hours", "max")).reset_index()
+    out = out.astype({"open_episodes": "int64", "breached_open": "int64"})
+    return out.sort_values(["side", "max_wait_hours", "account_manager"], ascending=[True, False, True],
+                           kind="stable").reset_index(drop=True)
+
+
+def _period_bounds_utc(ctx: Context) -> tuple[Any, Any]:
+    """The period's first instant and the instant after it, as UTC datetimes.
+
+    Comparing sent_at with these is the same as comparing its agency-time date with the
+    period's dates, without converting time zones in SQL.
+    """
+    def midnight(d: Any) -> pd.Timestamp:
+        return pd.Timestamp(d).tz_localize(ctx.tz, ambiguous=True, nonexistent="shift_forward")
+
+    start = midnight(ctx.period_start)
+    stop = midnight(ctx.period_end + pd.Timedelta(days=1))
+    return start.tz_convert("UTC").to_pydatetime(), stop.tz_convert("UTC").to_pydatetime()
+
+
+def voices(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
+    """Per client: how many distinct people spoke for each side in the period (SPEC §5 voices).
+
+    Many agency voices on one client means no single point of contact. Every client that
+    matches the client filters is listed, with 0 when it had no message; with a project
+    filter, only clients with a matching project, counting only messages of such projects.
+    """
+    f = ctx.filters
+    c_where, c_params = client_filter_sql(f, "c")
+    p_where, p_params = project_filter_sql(f, "p")
+    project_filter = bool(f.project_managers or f.departments)
+    start, stop = _period_bounds_utc(ctx)
+    m_where = ["msg.sent_at <= ?", "msg.sent_at >= ?", "msg.sent_at < ?", p_where]
+    m_params: list[Any] = [ctx.as_of_utc, start, stop, *p_params]
+    if f.channels:
+        m_where.append(f"msg.channel IN ({', '.join('?' for _ in f.channels)})")
+        m_params.extend(f.channels)
+    client_scope = ""
+    scope_params: list[Any] = []
+    if project_filter:
+        client_scope = f" AND c.client_id IN (SELECT p.client_id FROM projects p WHERE {p_where})"
+        scope_params = list(p_params)
+    sql = f"""
+    WITH msg AS (
+        SELECT msg.client_id, msg.direction, msg.sender
+        FROM messages msg
+        LEFT JOIN projects p ON p.project_id = msg.project_id
+        WHERE {' AND '.join(m_where)}
+    )
+    SELECT c.client_id, c.client_name, c.account_manager,
+           count(DISTINCT msg.sender) FILTER (WHERE msg.direction = 'out') AS agency_voices,
+           count(DISTINCT msg.sender) FILTER (WHERE msg.direction = 'in') AS client_voices,
+           coalesce(string_agg(DISTINCT msg.sender, ', ' ORDER BY msg.sender)
+                    FILTER (WHERE msg.direction = 'out'), '') AS agency_senders
+    FROM ({CLIENTS_SQL}) c
+    LEFT JOIN msg ON msg.client_id = c.client_id
+    WHERE {c_where}{client_scope}
+    GROUP BY c.client_id, c.client_name, c.account_manager
+    ORDER BY c.client_id
+    """
+    out = query_df(con, sql, [*m_params, *c_params, *scope_params])
+    return out.astype({"agency_voices": "int64", "client_voices": "int64"})
+
+
+def response_by_channel(con: duckdb.DuckDBPyConnection, ctx: Context,
+                        mart: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The catalogue's reply metrics per channel, over agency episodes (is chat faster than email?)."""
+    m = episodes(con, ctx) if mart is None else mart
+    return summarize(con, m[(m["side"] == "agency").to_numpy()], "replies", group_by=["channel"])
+
+
+def reply_trend(con: duckdb.DuckDBPyConnection, ctx: Context, weeks: int = 12,
+                mart: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The replies family's flow metrics per week ending on as_of's date, oldest first."""
+    m = episodes(con, ctx) if mart is None else mart
+    return weekly(con, m, "replies", ctx.as_of_date, weeks=weeks)
+
+
+def replies_summary(con: duckdb.DuckDBPyConnection, ctx: Context,
+                    mart: pd.DataFrame | None = None) -> dict[str, Any]:
+    """The replies family's tiles for the report and the overview (None where undefined)."""
+    m = episodes(con, ctx) if mart is None else mart
+    return summary_record(con, m, "replies")

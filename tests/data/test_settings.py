@@ -1,0 +1,168 @@
+"""The settings file (SPEC §2 and §9): defaults, validation with the key named, and its docs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+
+import pytest
+
+from data.settings import DEFAULT_SETTINGS_PATH, SETTINGS_DOC, Settings, SettingsError, load_settings, parse_settings
+
+SPEC_KEYS = ("timezone", "workdays", "workday_start", "workday_end", "holidays_country", "holidays", "date_order",
+             "reply_sla_hours", "approval_sla_days", "source")
+
+
+def undocumented(keys, text: str) -> list[str]:
+    """Keys not mentioned in a settings file, as `key =` (maybe commented out) or `[key`."""
+    return [k for k in keys
+            if not re.search(rf"^[#\s]*{re.escape(k)}\s*=|^\s*\[{re.escape(k)}\b", text, flags=re.MULTILINE)]
+
+
+# --------------------------------------------------------------------------- defaults
+
+
+def test_defaults_are_the_spec_defaults() -> None:
+    s = parse_settings({})
+
+    assert s.timezone == "UTC"
+    assert s.workdays == ("Mon", "Tue", "Wed", "Thu", "Fri")
+    assert (s.workday_start, s.workday_end) == ("10:00", "19:00")
+    assert s.holidays_country is None
+    assert s.holidays == ()
+    assert s.date_order == "DMY"
+    assert s.sla_hours(None) == 8
+    assert s.sla_hours("chat") == 8
+    assert s.approval_sla_days == 3
+    assert s.source == ""
+    assert s == Settings(path=None)
+
+
+def test_a_missing_default_file_means_all_defaults(monkeypatch, tmp_path) -> None:
+    monkeypatch.setattr("data.settings.DEFAULT_SETTINGS_PATH", tmp_path / "absent.toml")
+    assert load_settings() == Settings()
+
+
+def test_a_missing_file_named_explicitly_is_an_error(tmp_path) -> None:
+    with pytest.raises(SettingsError, match="not found"):
+        load_settings(tmp_path / "absent.toml")
+
+
+# -------------------------------------------------------------------------- values read
+
+
+def test_values_are_read_and_normalised() -> None:
+    s = parse_settings({
+        "timezone": "Europe/Moscow",
+        "workdays": ["monday", "Tue", "wed", "Sun"],
+        "workday_start": "09:30",
+        "workday_end": "18:00",
+        "holidays_country": "ru",
+        "holidays": ["2026-12-31", dt.date(2026, 1, 2), "2026-12-31"],
+        "date_order": "mdy",
+        "approval_sla_days": 5,
+    })
+
+    assert s.timezone == "Europe/Moscow"
+    assert s.workdays == ("Mon", "Tue", "Wed", "Sun")
+    assert (s.workday_start, s.workday_end) == ("09:30", "18:00")
+    assert s.holidays_country == "RU"
+    assert s.holidays == (dt.date(2026, 1, 2), dt.date(2026, 12, 31))
+    assert s.date_order == "MDY"
+    assert s.approval_sla_days == 5
+
+
+def test_reply_sla_as_a_number_applies_to_every_channel() -> None:
+    s = parse_settings({"reply_sla_hours": 4})
+    assert (s.sla_hours("email"), s.sla_hours("chat"), s.sla_hours(None)) == (4, 4, 4)
+
+
+def test_reply_sla_as_a_table_has_a_default_for_other_channels() -> None:
+    s = parse_settings({"reply_sla_hours": {"default": 6, "Chat": 2}})
+    assert (s.sla_hours("chat"), s.sla_hours("email"), s.sla_hours(None)) == (2, 6, 6)
+
+
+def test_reply_sla_table_without_default_falls_back_to_eight() -> None:
+    s = parse_settings({"reply_sla_hours": {"chat": 1.5}})
+    assert (s.sla_hours("chat"), s.sla_hours("phone")) == (1.5, 8)
+
+
+# --------------------------------------------------------------------- invalid values
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"timezone": "UTC+3"}, "timezone"),
+        ({"workdays": ["Mon", "Funday"]}, "workdays"),
+        ({"workdays": []}, "workdays"),
+        ({"workdays": "Mon-Fri"}, "workdays"),
+        ({"workday_start": "25:00"}, "workday_start"),
+        ({"workday_end": "7pm"}, "workday_end"),
+        ({"workday_start": "19:00", "workday_end": "10:00"}, "workday_end"),
+        ({"workday_start": "10:00", "workday_end": "10:00"}, "workday_end"),
+        ({"date_order": "YMD"}, "date_order"),
+        ({"reply_sla_hours": 0}, "reply_sla_hours"),
+        ({"reply_sla_hours": "eight"}, "reply_sla_hours"),
+        ({"reply_sla_hours": {"default": 8, "chat": -1}}, "reply_sla_hours.chat"),
+        ({"approval_sla_days": -2}, "approval_sla_days"),
+        ({"holidays": ["31.12.2026"]}, "holidays"),
+        ({"holidays": "2026-12-31"}, "holidays"),
+        ({"timzone": "UTC"}, "timzone"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_invalid_value_raises_an_error_naming_the_key(raw: dict, key: str) -> None:
+    with pytest.raises(SettingsError) as err:
+        parse_settings(raw)
+    assert key in str(err.value)
+
+
+def test_unknown_key_is_rejected_not_ignored() -> None:
+    with pytest.raises(SettingsError, match=r"unknown setting.*reply_sla"):
+        parse_settings({"reply_sla": 8})
+
+
+def test_invalid_toml_is_a_settings_error(tmp_path) -> None:
+    p = tmp_path / "pulse.toml"
+    p.write_text('timezone = "UTC\n', encoding="utf-8")
+    with pytest.raises(SettingsError, match="not valid TOML"):
+        load_settings(p)
+
+
+def test_relative_paths_are_relative_to_the_settings_file(tmp_path) -> None:
+    (tmp_path / "export").mkdir()
+    p = tmp_path / "pulse.toml"
+    p.write_text('source = "export"\ndb = "cache/pulse.duckdb"\n', encoding="utf-8")
+
+    s = load_settings(p)
+
+    assert s.source == str(tmp_path / "export")
+    assert s.db == str(tmp_path / "cache" / "pulse.duckdb")
+
+
+# ------------------------------------------------------------ the committed pulse.toml
+
+
+def test_committed_pulse_toml_parses() -> None:
+    s = load_settings(DEFAULT_SETTINGS_PATH)
+    assert s.path == str(DEFAULT_SETTINGS_PATH)
+
+
+def test_committed_pulse_toml_sets_every_key_of_the_spec() -> None:
+    raw = tomllib.loads(DEFAULT_SETTINGS_PATH.read_text(encoding="utf-8"))
+    assert [k for k in SPEC_KEYS if k not in raw] == []
+
+
+def test_committed_pulse_toml_documents_every_setting() -> None:
+    assert undocumented(SETTINGS_DOC, DEFAULT_SETTINGS_PATH.read_text(encoding="utf-8")) == []
+
+
+def test_docs_check_finds_a_key_that_is_not_mentioned() -> None:
+    text = 'timezone = "UTC"\n# holidays_country = "RU"\n[health.weights]\nvoices = 0.1\n'
+    assert undocumented(["timezone", "holidays_country", "health", "holidays", "source"], text) == [
+        "holidays",
+        "source",
+    ]

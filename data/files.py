@@ -24,6 +24,7 @@ def _delimiter(path: Path) -> str:
 
 def read_csv_tab(path: Path) -> RawTab:
     try:
+        sep = _delimiter(path)
         df = pd.read_csv(
             path,
             header=None,
@@ -31,17 +32,30 @@ def read_csv_tab(path: Path) -> RawTab:
             keep_default_na=False,
             skip_blank_lines=False,
             encoding="utf-8-sig",
-            sep=_delimiter(path),
+            sep=sep,
             quoting=csv.QUOTE_MINIMAL,
         ).astype(object)
     except pd.errors.EmptyDataError:
         return RawTab(path.stem, [], [])
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise SourceError(f"{path.name} cannot be read as CSV: {str(exc).splitlines()[0]}") from None
+    except pd.errors.ParserError:
+        # A row longer than the first (a note in an unlabelled column): the fast reader
+        # refuses it, the csv module reads it; the extra cells sit under no header.
+        return _read_csv_ragged(path, sep)
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"{path.name} cannot be read as UTF-8 CSV: {str(exc).splitlines()[0]}") from None
     header = df.iloc[0].tolist() if len(df) else []
     body = df.iloc[1:].reset_index(drop=True)
     body.columns = range(body.shape[1])
     return RawTab(path.stem, header, body)  # type: ignore[arg-type]
+
+
+def _read_csv_ragged(path: Path, sep: str) -> RawTab:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh, delimiter=sep))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise SourceError(f"{path.name} cannot be read as CSV: {str(exc).splitlines()[0]}") from None
+    return RawTab(path.stem, rows[0] if rows else [], rows[1:])
 
 
 def read_csv_folder(folder: str | Path) -> RawWorkbook:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import sys
 import tomllib
@@ -67,16 +68,31 @@ def read_secrets(path: Path = SECRETS_PATH) -> Mapping[str, Any]:
     return {}
 
 
+_CREDENTIALS: dict[str, Any] = {}
+
+
+def _credentials() -> Any:
+    """One credentials object per key, so later syncs reuse its token instead of fetching one."""
+    from data.sheets import load_credentials
+
+    secrets = read_secrets()
+    key = json.dumps([secrets.get("gcp_service_account"), os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")],
+                     sort_keys=True, default=str)
+    if key not in _CREDENTIALS:
+        _CREDENTIALS.clear()
+        _CREDENTIALS[key] = load_credentials(secrets, os.environ)
+    return _CREDENTIALS[key]
+
+
 def read_source(source: str, settings: Settings) -> RawWorkbook:
     """Fetch a workbook in any of the three forms; every failure is a SourceError."""
     kind = source_kind(source)
     try:
         if kind == "sheets":
-            from data.sheets import load_credentials, read_sheets
+            from data.sheets import read_sheets
 
             cmap = load_column_map(settings.column_map)
-            creds = load_credentials(read_secrets(), os.environ)
-            return read_sheets(source, creds, wanted=lambda title: bool(match_tabs([title], cmap)[0]))
+            return read_sheets(source, _credentials(), wanted=lambda title: bool(match_tabs([title], cmap)[0]))
         if kind == "csv":
             from data.files import read_csv_folder
 

@@ -308,9 +308,11 @@ def stage(wb: RawWorkbook, cmap: ColumnMap, timezone: str = "UTC", date_order: s
         good.insert(0, "sheet_row", good.index.astype("int64"))
         tables[tab.name] = good.reset_index(drop=True)
         accepted[tab.name] = set(good[key])
-        rejected_keys[tab.name] = {
-            k: r for k, r in zip(out[key][bad], out.index[bad], strict=True) if k is not None and k == k
-        }
+        first_rejected: dict = {}
+        for k, r in zip(out[key][bad], out.index[bad], strict=True):
+            if k is not None and k == k:
+                first_rejected.setdefault(k, r)
+        rejected_keys[tab.name] = first_rejected
         frame = probs.frame()
         problem_frames.append(frame)
         report.loaded = len(good)

@@ -12,6 +12,7 @@ import argparse
 import json
 import math
 import sys
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,7 @@ CLIENT_KEYS: dict[str, tuple[str, str]] = {
 
 
 def clean_number(value: Any, fmt: str) -> Any:
-    """Counts as ints, everything else rounded to 2 decimals, undefined as None."""
+    """Counts as ints, everything else rounded to 2 decimals (half up), undefined as None."""
     if value is None or value is pd.NA:
         return None
     try:
@@ -59,7 +60,8 @@ def clean_number(value: Any, fmt: str) -> Any:
         return None
     if fmt == "int":
         return round(f)
-    return round(f, 2)
+    # Half up, as a spreadsheet's ROUND does (3.125 → 3.13), so hand checks agree.
+    return float(Decimal(repr(f)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 def marts(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, pd.DataFrame]:

@@ -184,3 +184,10 @@ def test_corrupt_xlsx_is_a_source_error(tmp_path) -> None:
 def test_missing_xlsx_is_a_source_error(tmp_path) -> None:
     with pytest.raises(SourceError, match="not found"):
         read_xlsx(tmp_path / "absent.xlsx")
+
+
+def test_a_csv_row_longer_than_its_header_is_read_not_refused(tmp_path) -> None:
+    (tmp_path / "clients.csv").write_text("client_id,client_name\nC01,Acme,a note in an unlabelled column\nC02,B\n")
+    tab = read_csv_folder(tmp_path).tabs[0]
+    assert tab.header == ["client_id", "client_name"]
+    assert [list(r)[:2] for r in tab.rows] == [["C01", "Acme"], ["C02", "B"]]

@@ -88,3 +88,13 @@ def test_expressions_only_use_mart_columns_and_sql() -> None:
             continue
         words = set(re.findall(r"[a-z_]+", re.sub(r"'[^']*'", "", m.expression.lower())))
         assert words <= known | sql_words, (m.name, words - known - sql_words)
+
+
+@pytest.mark.parametrize(("value", "fmt", "out"), [
+    (3.125, "score", 3.13), (0.735, "hours", 0.74), (0.995, "pct", 1.0), (2.0, "int", 2),
+    (float("nan"), "pct", None), (None, "hours", None), (-0.125, "days", -0.13),
+])
+def test_report_numbers_round_half_up_to_two_decimals(value, fmt, out) -> None:
+    from metrics.report import clean_number
+
+    assert clean_number(value, fmt) == out

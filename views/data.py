@@ -6,10 +6,12 @@ import streamlit as st
 
 from data.template import build_template
 from metrics import quality
-from pages import common
+from views import common
 
 con = common.connection()
 st.title("Data")
+st.caption("Where the numbers come from, what was loaded, and every row that was not. "
+           "The global filters do not apply here.")
 common.data_stamp(con)
 
 meta = quality.read_meta(con)
@@ -27,7 +29,7 @@ left, right = st.columns([3, 1])
 with left:
     st.markdown(f"**Source:** `{meta.get('source', '—')}` ({meta.get('kind', '—')})")
 with right:
-    if st.button("Sync now", type="primary", icon=":material/sync:", width="stretch"):
+    if st.button("Sync now", type="primary", icon=":material/sync:", width="stretch", key="sync_now"):
         with st.spinner("Syncing…"):
             outcome = common.sync_now()
         if outcome.ok and outcome.result is not None:
@@ -74,10 +76,11 @@ rej = rej[rej["severity"].isin(severity or [])]
 if rej.empty:
     st.success("Nothing rejected: every row of the workbook is in use.", icon=":material/check_circle:")
 else:
-    st.dataframe(
+    common.table(
         rej,
-        hide_index=True,
-        width="stretch",
+        key="data_rejects",
+        page_size=200,
+        download="rejected-rows",
         column_config={
             "tab": "Tab",
             "sheet_row": st.column_config.NumberColumn("Sheet row", format="%d",
@@ -88,11 +91,10 @@ else:
             "severity": "Kind",
         },
     )
-    st.download_button("Download as CSV", common.csv_safe(rej), "rejected-rows.csv", "text/csv",
-                       icon=":material/download:")
 
 st.subheader("Sync history")
-st.dataframe(quality.sync_history(con, 50), hide_index=True, width="stretch")
+common.table(quality.sync_history(con, 50), key="data_history", column_config={
+    "error": st.column_config.TextColumn("Error", width="large")})
 
 st.subheader("Start your own sheet")
 st.markdown(

@@ -1,0 +1,63 @@
+"""AppTest fixtures: the app on the synced sample and on an empty workbook."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from data import store
+from data.settings import ROOT, SAMPLE_DIR, Settings
+from data.sync import run_sync
+from data.template import TEMPLATE_PATH
+
+APP = str(ROOT / "app.py")
+PAGES = ["overview", "deadlines", "unanswered", "approvals", "feedback", "clients", "data"]
+SAMPLE_AS_OF = dt.date(2026, 11, 20)
+
+
+def _synced(path: Path, source: Path) -> Path:
+    con = store.connect(path)
+    try:
+        outcome = run_sync(con, Settings(db=str(path)), str(source))
+        assert outcome.ok, outcome.error
+    finally:
+        con.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled sample, synced once for the whole session."""
+    return _synced(tmp_path_factory.mktemp("sample") / "pulse.duckdb", SAMPLE_DIR)
+
+
+@pytest.fixture(scope="session")
+def empty_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The blank template workbook: every tab present, no rows."""
+    return _synced(tmp_path_factory.mktemp("empty") / "pulse.duckdb", TEMPLATE_PATH)
+
+
+@pytest.fixture
+def app(monkeypatch: pytest.MonkeyPatch, sample_db: Path) -> Callable[..., AppTest]:
+    """Returns open(page, db=sample, query={...}) → an AppTest that has run that page."""
+
+    def open_page(page: str = "overview", db: Path | None = None, query: dict | None = None) -> AppTest:
+        monkeypatch.setenv("PULSE_DB", str(db or sample_db))
+        at = AppTest.from_file(APP, default_timeout=120)
+        for k, v in (query or {}).items():
+            at.query_params[k] = v
+        at.run()
+        if page != "overview":
+            at.switch_page(f"views/{page}.py").run()
+        return at
+
+    return open_page
+
+
+def metric_values(at: AppTest) -> dict[str, str]:
+    """Tile label → shown value."""
+    return {m.label: m.value for m in at.metric}

@@ -1,0 +1,193 @@
+"""The app as a whole: every page opens, the Weekly review tiles are the metrics, the view lives
+in the URL, every tile is in the metric dictionary, and sheet text is never rendered."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from data import store
+from data.settings import ROOT, Settings
+from data.sync import run_sync
+from metrics import approvals, deadlines, feedback, replies
+from metrics.catalogue import METRICS, metric
+from metrics.context import Context, Filters
+from tests.conftest import MINIMAL_TABS, with_rows, write_csv_folder
+from tests.views.conftest import PAGES, SAMPLE_AS_OF, metric_values
+
+SAMPLE_AS_OF_TS = "2026-11-20T18:00:00"
+TILES = ["on_time_rate", "open_overdue", "awaiting_agency", "oldest_wait_hours", "sla_breach_rate", "pending",
+         "overdue", "nps"]
+SUMMARIES = (deadlines.deadlines_summary, replies.replies_summary, approvals.approvals_summary,
+             feedback.feedback_summary)
+# The Data page's tiles count rows of the load; they describe the workbook, not client service.
+LOAD_TILES = {"Rows loaded", "Rows rejected", "Warnings", "Tabs not loaded"}
+
+
+def expected_tiles(db: Path, as_of: str = SAMPLE_AS_OF_TS, period_days: int = 7,
+                   filters: Filters | None = None) -> dict[str, str]:
+    """The Weekly review tiles as metrics/ computes them for the same Context, formatted."""
+    ctx = Context.build(Settings(db=str(db)), as_of=as_of, period_days=period_days, filters=filters)
+    con = store.connect(db)
+    try:
+        values: dict = {}
+        for fn in SUMMARIES:
+            values.update(fn(con, ctx))
+    finally:
+        con.close()
+    return {metric(n).label: metric(n).fmt(values[n]) for n in TILES}
+
+
+def shown_tiles(at: AppTest) -> dict[str, str]:
+    shown = metric_values(at)
+    return {metric(n).label: shown[metric(n).label] for n in TILES}
+
+
+def problems(at: AppTest) -> list[str]:
+    return [str(e.value) for e in at.exception] + [str(e.value) for e in at.error]
+
+
+# --- every page opens ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("workbook", ["sample", "empty"])
+def test_every_page_opens_without_an_exception_or_an_error(app, workbook, sample_db, empty_db) -> None:
+    at = app("overview", db=sample_db if workbook == "sample" else empty_db)
+    failures = {"overview": problems(at)} if problems(at) else {}
+    for page in PAGES[1:]:
+        at.switch_page(f"views/{page}.py").run()
+        if problems(at):
+            failures[page] = problems(at)
+    assert failures == {}
+
+
+# --- the Weekly review tiles are the metrics ------------------------------------------------------
+
+def test_weekly_review_tiles_equal_the_metrics_and_follow_a_filter(app, sample_db) -> None:
+    at = app("overview")
+    assert shown_tiles(at) == expected_tiles(sample_db)
+
+    at.sidebar.multiselect(key="client").set_value(["Meridian Bank"]).run()
+    filtered = expected_tiles(sample_db, filters=Filters(clients=("C03",)))
+    assert shown_tiles(at) == filtered
+    assert filtered != expected_tiles(sample_db)  # the filter is not a no-op on the sample
+
+
+# --- the view lives in the URL --------------------------------------------------------------------
+
+URL_VIEW = {"client": ["Meridian Bank"], "period": "Last 4 weeks", "as_of": "2026-11-13"}
+URL_AS_OF = "2026-11-13T23:59:59"  # a picked day is read at its end
+
+
+def test_opening_a_url_sets_the_sidebar_and_the_tiles(app, sample_db) -> None:
+    at = app("overview", query=URL_VIEW)
+    assert at.sidebar.multiselect(key="client").value == ["Meridian Bank"]
+    assert at.sidebar.segmented_control(key="period").value == "Last 4 weeks"
+    assert at.sidebar.date_input(key="as_of").value == dt.date(2026, 11, 13)
+    assert shown_tiles(at) == expected_tiles(sample_db, as_of=URL_AS_OF, period_days=28,
+                                             filters=Filters(clients=("C03",)))
+
+
+def test_a_view_set_through_the_widgets_equals_the_same_view_opened_by_url(app) -> None:
+    by_url = shown_tiles(app("overview", query=URL_VIEW))
+
+    at = app("overview")
+    at.sidebar.multiselect(key="client").set_value(["Meridian Bank"])
+    at.sidebar.segmented_control(key="period").set_value("Last 4 weeks")
+    at.sidebar.date_input(key="as_of").set_value(dt.date(2026, 11, 13))
+    at.run()
+    assert not at.exception
+    assert shown_tiles(at) == by_url
+    assert at.sidebar.date_input(key="as_of").value != SAMPLE_AS_OF  # really another view than the default
+
+
+# --- every tile is in the metric dictionary -------------------------------------------------------
+
+def test_every_tile_on_every_page_is_a_catalogue_metric_in_the_dictionary(app) -> None:
+    labels = {m.label: m.name for m in METRICS}
+    dictionary = (ROOT / "docs" / "metrics.md").read_text(encoding="utf-8")
+    at = app("overview")
+    shown: dict[str, set[str]] = {"overview": {m.label for m in at.metric}}
+    for page in PAGES[1:]:
+        at.switch_page(f"views/{page}.py").run()
+        shown[page] = {m.label for m in at.metric}
+    shown["data"] -= LOAD_TILES
+
+    undefined = {(page, label) for page, ls in shown.items() for label in ls if label not in labels}
+    undocumented = {(page, label) for page, ls in shown.items() for label in ls
+                    if label in labels and f"### {label} — `{labels[label]}`" not in dictionary}
+    assert undefined == set(), "tiles that are not catalogue metrics (metrics/catalogue.py)"
+    assert undocumented == set(), "tiles missing from docs/metrics.md (python -m metrics.docs)"
+    assert shown["overview"], "the Weekly review shows tiles"
+
+
+# --- sheet text is shown as text ------------------------------------------------------------------
+
+BOLD = "<b>x</b>"
+SCRIPT = "<script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def html_named_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two clients named like HTML, each with an overdue deliverable, a waiting message and an
+    overdue approval at 2026-11-20, so their names reach every list of the pages."""
+    tabs = {k: [list(r) for r in v] for k, v in MINIMAL_TABS.items()}
+    tabs["clients"][1][1] = BOLD
+    tabs = with_rows("clients", ["C02", SCRIPT, "Bea", "B", "active", "2026-01-05"], base=tabs)
+    tabs = with_rows("projects", ["P02", "C02", "Launch", "Pat", "Digital", "active", "2026-01-01", "2026-11-10",
+                                  "2026-11-10", "", ""], base=tabs)
+    tabs = with_rows("messages", ["M2", "T2", "C02", "P02", "email", "in", "cto@b.test", "2026-11-19 10:00", ""],
+                     base=tabs)
+    tabs = with_rows("approvals", ["A2", "P01", "Banner", "1", "2026-11-02", "", "", "", "Client"],
+                     ["A3", "P02", "Script", "1", "2026-11-02", "", "", "", "Client"], base=tabs)
+    folder = write_csv_folder(tmp_path_factory.mktemp("html_wb"), tabs)
+    db = tmp_path_factory.mktemp("html_db") / "pulse.duckdb"
+    con = store.connect(db)
+    try:
+        outcome = run_sync(con, Settings(db=str(db)), str(folder))
+        assert outcome.ok, outcome.error
+    finally:
+        con.close()
+    return db
+
+
+def strings(obj: object) -> list[str]:
+    """Every string inside a decoded JSON value."""
+    if isinstance(obj, str):
+        return [obj]
+    if isinstance(obj, dict):
+        return [s for v in obj.values() for s in strings(v)]
+    if isinstance(obj, list):
+        return [s for v in obj for s in strings(v)]
+    return []
+
+
+def cell_values(at: AppTest) -> set[str]:
+    return {str(v) for df in at.dataframe for col in df.value.columns for v in df.value[col].tolist()}
+
+
+def test_client_names_that_look_like_html_are_shown_literally(app, html_named_db) -> None:
+    at = app("overview", db=html_named_db, query={"as_of": "2026-11-20"})
+    assert not at.exception
+    assert {BOLD, SCRIPT} <= cell_values(at)
+    labels = [s for c in at.get("plotly_chart") for s in strings(json.loads(c.proto.spec))]
+    assert any("&lt;b&gt;x&lt;/b&gt;" in s for s in labels)  # plotly renders some HTML: labels are escaped
+    assert not any(BOLD in s or SCRIPT in s for s in labels)
+
+    at.switch_page("views/clients.py").run()
+    assert not at.exception
+    options = at.selectbox(key="clients_client").options
+    assert f"{BOLD} (C01)" in options and f"{SCRIPT} (C02)" in options
+    assert {BOLD, SCRIPT} <= cell_values(at)
+
+
+def test_no_page_renders_raw_html() -> None:
+    sources = [ROOT / "app.py", *sorted((ROOT / "views").glob("*.py"))]
+    offenders = [f"{p.relative_to(ROOT)}:{n}" for p in sources
+                 for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+                 if re.search(r"unsafe_allow_html|\bst\.html\(", line)]
+    assert offenders == []

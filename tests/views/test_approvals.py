@@ -1,0 +1,119 @@
+"""The Approvals page: its tiles and tables show what metrics/approvals.py returns for the
+same as_of, period and filters, on the sample and on an empty workbook."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from data import store
+from data.settings import SAMPLE_DIR, Settings
+from data.sync import run_sync
+from metrics import approvals
+from metrics.catalogue import metric
+from metrics.context import Context, Filters
+from tests.views.conftest import metric_values
+
+AS_OF = "2026-11-20T18:00:00"
+TILES = ["pending", "overdue", "oldest_pending_days", "median_lag_days", "first_round_approval_rate",
+         "rounds_to_approval"]
+# The page's tables in the order it draws them (AppTest carries no key for st.dataframe).
+TABLES = ["pending", "rounds", "by_client"]
+
+
+def _ask(db: Path, fn: Callable, *args, period_days: int = 7, **filters) -> object:
+    ctx = Context.build(Settings(db=str(db)), as_of=AS_OF, period_days=period_days, filters=Filters(**filters))
+    con = store.connect(db)
+    try:
+        return fn(con, ctx, *args)
+    finally:
+        con.close()
+
+
+def expected_tiles(db: Path, period_days: int = 7, **filters) -> dict[str, str]:
+    summary = _ask(db, approvals.approvals_summary, period_days=period_days, **filters)
+    return {metric(n).label: metric(n).fmt(summary[n]) for n in TILES}
+
+
+def shown_tiles(at: AppTest) -> dict[str, str]:
+    values = metric_values(at)
+    return {metric(n).label: values[metric(n).label] for n in TILES}
+
+
+def table(at: AppTest, name: str) -> pd.DataFrame:
+    return at.dataframe[TABLES.index(name)].value
+
+
+def test_on_the_sample_the_tiles_and_lists_match_metrics_and_follow_the_client_filter(app, sample_db) -> None:
+    at = app("approvals")
+    assert not at.exception
+    assert shown_tiles(at) == expected_tiles(sample_db)
+
+    pending = _ask(sample_db, approvals.pending_list)
+    shown = table(at, "pending")
+    assert sorted(shown["approval_id"]) == sorted(pending["approval_id"])
+    overdue_first = shown["is_overdue"].tolist()
+    assert overdue_first == sorted(overdue_first, reverse=True) and any(overdue_first)
+    per = _ask(sample_db, approvals.rounds_per_deliverable)
+    assert len(table(at, "rounds")) == min(len(per), 100)  # one page of the table
+    assert table(at, "rounds")["rounds"].is_monotonic_decreasing  # most rounds first
+
+    at.sidebar.multiselect(key="client").set_value(["Meridian Bank"]).run()
+    assert not at.exception
+    filtered = expected_tiles(sample_db, clients=("C03",))
+    assert shown_tiles(at) == filtered
+    assert filtered != expected_tiles(sample_db)
+    assert set(table(at, "pending")["client_id"]) == {"C03"}
+    assert set(table(at, "rounds")["client_id"]) == {"C03"}
+
+
+def test_query_parameters_show_the_same_as_setting_the_widgets(app, sample_db) -> None:
+    by_url = app("approvals", query={"client": ["Meridian Bank"], "period": "Last 4 weeks"})
+    assert not by_url.exception
+    by_widgets = app("approvals")
+    by_widgets.sidebar.multiselect(key="client").set_value(["Meridian Bank"])
+    by_widgets.sidebar.button_group(key="period").set_value("Last 4 weeks").run()
+    assert not by_widgets.exception
+    assert shown_tiles(by_url) == shown_tiles(by_widgets) == expected_tiles(sample_db, 28, clients=("C03",))
+
+
+@pytest.mark.parametrize("query", [None, {"client": ["Meridian Bank"], "period": "Quarter"}])
+def test_an_empty_workbook_opens_with_explanations_instead_of_charts(app, empty_db, query) -> None:
+    at = app("approvals", db=empty_db, query=query)
+    assert not at.exception
+    assert shown_tiles(at) == expected_tiles(empty_db)
+    assert shown_tiles(at)[metric("pending").label] == "0"
+    assert len(at.info) >= 5  # three charts and both lists explain they have nothing to show
+
+
+@pytest.fixture(scope="module")
+def html_names_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample with a client whose name is HTML (a clock-independent chart shows it: pending now)."""
+    src = tmp_path_factory.mktemp("html_names")
+    for f in SAMPLE_DIR.glob("*.csv"):
+        shutil.copy(f, src)
+    clients = src / "clients.csv"
+    clients.write_text(clients.read_text().replace("C03,Meridian Bank,", "C03,<i>Meridian</i> & Bank,"))
+    db = src / "pulse.duckdb"
+    con = store.connect(db)
+    try:
+        assert run_sync(con, Settings(db=str(db)), str(src)).ok
+    finally:
+        con.close()
+    return db
+
+
+def test_sheet_text_in_chart_labels_is_printed_not_rendered(app, html_names_db) -> None:
+    at = app("approvals", db=html_names_db)
+    assert not at.exception
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    (spec,) = [s for s in specs if s["layout"]["title"]["text"].startswith("Pending approvals by client")]
+    assert "C03" in spec["data"][0]["y"]
+    assert "&lt;i&gt;Meridian&lt;/i&gt; &amp; Bank" in spec["layout"]["yaxis"]["ticktext"]
+    assert "<i>Meridian</i>" not in json.dumps(spec)

@@ -1,0 +1,113 @@
+"""Clients: one client at a time, its health explained signal by signal, the evidence narrowed to
+that client, and every client ranked by health."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from data import store
+from data.settings import Settings
+from metrics import approvals, deadlines, feedback, health, replies
+from metrics.catalogue import metric
+from metrics.context import Context, Filters
+from tests.views.conftest import metric_values
+
+SAMPLE_AS_OF = "2026-11-20T18:00:00"
+TILES = ["health_score", "on_time_rate", "open_overdue", "awaiting_agency", "awaiting_client", "pending", "nps"]
+SUMMARIES = (deadlines.deadlines_summary, replies.replies_summary, approvals.approvals_summary,
+             feedback.feedback_summary)
+
+
+def run_metric(db: Path, fn, *args, filters: Filters | None = None):
+    ctx = Context.build(Settings(db=str(db)), as_of=SAMPLE_AS_OF, period_days=7, filters=filters)
+    con = store.connect(db)
+    try:
+        return fn(con, ctx, *args)
+    finally:
+        con.close()
+
+
+def expected_tiles(db: Path, client_id: str) -> dict[str, str]:
+    only = Filters(clients=(client_id,))
+    values: dict = {}
+    for fn in SUMMARIES:
+        values.update(run_metric(db, fn, filters=only))
+    board = run_metric(db, health.client_health, filters=only)
+    values["health_score"] = board["health_score"].iloc[0]
+    return {metric(n).label: metric(n).fmt(values[n]) for n in TILES}
+
+
+def table_with(at: AppTest, column: str) -> pd.DataFrame:
+    found = [d.value for d in at.dataframe if column in d.value.columns]
+    assert len(found) == 1, f"expected one table with {column!r}, found {len(found)}"
+    return found[0]
+
+
+@pytest.fixture(scope="module")
+def board(sample_db) -> pd.DataFrame:
+    return run_metric(sample_db, health.client_health)
+
+
+def test_it_opens_on_the_lowest_health_client_with_its_tiles_breakdown_and_ranking(app, sample_db, board):
+    at = app("clients")
+    assert not at.exception
+    worst = board.sort_values(["health_score", "client_id"]).iloc[0]
+    assert at.selectbox(key="clients_client").value == worst["client_id"]
+    assert metric_values(at) == expected_tiles(sample_db, worst["client_id"])
+
+    expected = run_metric(sample_db, health.health_breakdown, worst["client_id"])
+    shown = table_with(at, "points_lost")
+    assert shown["label"].tolist() == expected["label"].tolist()
+    assert shown["points_lost"].tolist() == pytest.approx(expected["points_lost"].tolist())
+    assert shown["reason"].tolist() == expected["reason"].tolist()
+
+    ranking = table_with(at, "delivery_score")
+    assert len(ranking) == len(board)
+    assert ranking["health_score"].dropna().is_monotonic_increasing
+    assert ranking["client_id"].iloc[0] == worst["client_id"]
+
+
+def test_the_evidence_lists_are_the_metrics_narrowed_to_the_client(app, sample_db):
+    at = app("clients")
+    at.selectbox(key="clients_client").set_value("C07").run()  # Lumen Telecom: overdue work, a pending round
+    only = Filters(clients=("C07",))
+    overdue = run_metric(sample_db, deadlines.overdue_list, filters=only)
+    pending = run_metric(sample_db, approvals.pending_list, filters=only)
+    assert len(overdue) and len(pending)
+    assert table_with(at, "days_overdue")["deliverable_name"].tolist() == overdue["deliverable_name"].tolist()
+    assert table_with(at, "age_days")["deliverable"].tolist() == pending["deliverable"].tolist()
+    assert metric_values(at) == expected_tiles(sample_db, "C07")
+
+
+def test_a_single_client_picked_in_the_sidebar_opens_here(app, sample_db):
+    at = app("clients")
+    at.sidebar.multiselect(key="client").set_value(["Solstice Hotels"]).run()
+    assert at.selectbox(key="clients_client").value == "C05"
+    assert metric_values(at) == expected_tiles(sample_db, "C05")
+
+
+def test_the_client_in_the_url_is_the_same_as_picking_it(app):
+    picked = app("clients")
+    picked.selectbox(key="clients_client").set_value("C05").run()
+    label = picked.selectbox(key="clients_client").format_func("C05")
+    by_url = app("clients", query={"clients_client": label})
+    assert by_url.selectbox(key="clients_client").value == "C05"
+    assert metric_values(by_url) == metric_values(picked)
+
+
+@pytest.mark.parametrize("workbook", ["empty", "no match"])
+def test_no_client_to_show_is_explained(app, empty_db, workbook):
+    if workbook == "empty":
+        at = app("clients", db=empty_db)
+    else:
+        at = app("clients")
+        at.sidebar.multiselect(key="client").set_value(["Meridian Bank"])
+        at.sidebar.multiselect(key="am").set_value(["James Whitfield"]).run()  # C03 is Anna Petrova's
+    assert not at.exception
+    assert not at.error
+    assert "client" in " ".join(i.value for i in at.info).lower()
+    assert not at.get("plotly_chart") and not at.metric

@@ -1,0 +1,130 @@
+"""The Deadlines page: its tiles and tables show what metrics/deadlines.py returns for the
+same as_of, period and filters, on the sample and on an empty workbook."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from data import store
+from data.settings import SAMPLE_DIR, Settings
+from data.sync import run_sync
+from metrics import deadlines
+from metrics.catalogue import metric
+from metrics.context import Context, Filters
+from tests.views.conftest import metric_values
+
+AS_OF = "2026-11-20T18:00:00"
+TILES = ["delivered", "on_time_rate", "median_slip_days", "open_overdue", "max_days_overdue", "rescheduled_open"]
+
+
+def _ask(db: Path, fn: Callable, *args, period_days: int = 7, **filters) -> object:
+    ctx = Context.build(Settings(db=str(db)), as_of=AS_OF, period_days=period_days, filters=Filters(**filters))
+    con = store.connect(db)
+    try:
+        return fn(con, ctx, *args)
+    finally:
+        con.close()
+
+
+def expected_tiles(db: Path, period_days: int = 7, **filters) -> dict[str, str]:
+    summary = _ask(db, deadlines.deadlines_summary, period_days=period_days, **filters)
+    return {metric(n).label: metric(n).fmt(summary[n]) for n in TILES}
+
+
+def shown_tiles(at: AppTest) -> dict[str, str]:
+    values = metric_values(at)
+    return {metric(n).label: values[metric(n).label] for n in TILES}
+
+
+# The page's tables in the order it draws them (AppTest carries no key for st.dataframe).
+TABLES = ["by_group", "overdue", "rescheduled"]
+
+
+def table(at: AppTest, name: str) -> pd.DataFrame:
+    return at.dataframe[TABLES.index(name)].value
+
+
+def test_on_the_sample_the_tiles_and_lists_match_metrics_and_follow_the_client_filter(app, sample_db) -> None:
+    at = app("deadlines")
+    assert not at.exception
+    assert shown_tiles(at) == expected_tiles(sample_db)
+
+    overdue = _ask(sample_db, deadlines.overdue_list)
+    assert table(at, "overdue")["deliverable_id"].tolist() == overdue["deliverable_id"].tolist()
+    moved = _ask(sample_db, deadlines.rescheduled_list, True)
+    assert table(at, "rescheduled")["deliverable_id"].tolist() == moved["deliverable_id"].tolist()
+
+    at.sidebar.multiselect(key="client").set_value(["Baltic Motors"]).run()
+    assert not at.exception
+    filtered = expected_tiles(sample_db, clients=("C02",))
+    assert shown_tiles(at) == filtered
+    assert filtered != expected_tiles(sample_db)
+    assert set(table(at, "overdue")["client_id"]) == {"C02"}
+
+
+def test_every_grouping_measure_and_the_all_rescheduled_switch_draw_without_errors(app, sample_db) -> None:
+    at = app("deadlines")
+    for group in ("client_name", "project_manager", "department"):
+        for measure in ("median_slip_days", "late_delivered", "open_overdue"):
+            at.button_group(key="deadlines_group").set_value(group)
+            at.button_group(key="deadlines_measure").set_value(measure).run()
+            assert not at.exception, (group, measure)
+    at.toggle(key="deadlines_resched_open").set_value(False).run()
+    assert not at.exception
+    moved = _ask(sample_db, deadlines.rescheduled_list, False)
+    assert len(table(at, "rescheduled")) == min(len(moved), 100)  # one page of the table
+
+
+def test_query_parameters_show_the_same_as_setting_the_widgets(app, sample_db) -> None:
+    by_url = app("deadlines", query={"client": ["Lumen Telecom"], "period": "Last 4 weeks"})
+    assert not by_url.exception
+    by_widgets = app("deadlines")
+    by_widgets.sidebar.multiselect(key="client").set_value(["Lumen Telecom"])
+    by_widgets.sidebar.button_group(key="period").set_value("Last 4 weeks").run()
+    assert not by_widgets.exception
+    assert shown_tiles(by_url) == shown_tiles(by_widgets) == expected_tiles(sample_db, 28, clients=("C07",))
+
+
+@pytest.mark.parametrize("query", [None, {"client": ["Meridian Bank"], "period": "Quarter"}])
+def test_an_empty_workbook_opens_with_explanations_instead_of_charts(app, empty_db, query) -> None:
+    at = app("deadlines", db=empty_db, query=query)
+    assert not at.exception
+    assert shown_tiles(at) == expected_tiles(empty_db)
+    assert shown_tiles(at)[metric("delivered").label] == "0"
+    assert len(at.info) >= 4  # the four charts and both tables explain they have nothing to show
+
+
+@pytest.fixture(scope="module")
+def html_names_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample with a client whose name is HTML (a clock-independent chart shows it: open overdue)."""
+    src = tmp_path_factory.mktemp("html_names")
+    for f in SAMPLE_DIR.glob("*.csv"):
+        shutil.copy(f, src)
+    clients = src / "clients.csv"
+    clients.write_text(clients.read_text().replace("C07,Lumen Telecom,", "C07,<b>Lumen</b> Telecom,"))
+    db = src / "pulse.duckdb"
+    con = store.connect(db)
+    try:
+        assert run_sync(con, Settings(db=str(db)), str(src)).ok
+    finally:
+        con.close()
+    return db
+
+
+def test_sheet_text_in_chart_labels_is_printed_not_rendered(app, html_names_db) -> None:
+    at = app("deadlines", db=html_names_db)
+    at.button_group(key="deadlines_measure").set_value("open_overdue").run()
+    assert not at.exception
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    (spec,) = [s for s in specs if "by client" in s["layout"]["title"]["text"]]
+    (bars,) = spec["data"]
+    assert "C07" in bars["y"]
+    assert "&lt;b&gt;Lumen&lt;/b&gt; Telecom" in spec["layout"]["yaxis"]["ticktext"]
+    assert "<b>Lumen</b>" not in json.dumps(spec)

@@ -1,0 +1,145 @@
+"""The Feedback page: its tiles and lists show what metrics/feedback.py returns for the same
+as_of, period and filters, on the sample and on an empty workbook; client names in its
+charts are printed, never rendered; silent clients are listed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from data import store
+from data.settings import Settings
+from metrics import feedback
+from metrics.catalogue import metric
+from metrics.context import Context, Filters
+from tests.views.conftest import metric_values
+
+AS_OF = "2026-11-20T18:00:00"
+TILES = ["responses", "nps", "csat", "avg_normalized_score", "detractors"]
+CHARTS = 2  # NPS and CSAT by month, score per client
+PAGE_ROWS = 100  # common.table's page size
+
+
+def _ask(db: Path, fn: Callable, *args, period_days: int = 7, **filters) -> object:
+    ctx = Context.build(Settings(db=str(db)), as_of=AS_OF, period_days=period_days, filters=Filters(**filters))
+    con = store.connect(db)
+    try:
+        return fn(con, ctx, *args)
+    finally:
+        con.close()
+
+
+def expected_tiles(db: Path, period_days: int = 7, **filters) -> dict[str, str]:
+    summary = _ask(db, feedback.feedback_summary, period_days=period_days, **filters)
+    return {metric(n).label: metric(n).fmt(summary[n]) for n in TILES}
+
+
+def shown_tiles(at: AppTest) -> dict[str, str]:
+    values = metric_values(at)
+    return {metric(n).label: values[metric(n).label] for n in TILES}
+
+
+def tables(at: AppTest) -> dict[str, pd.DataFrame]:
+    """The page's tables by name (AppTest carries no key for st.dataframe): the per-client
+    scores, the detractors and the comments (both lists of responses, in that order, each
+    replaced by a message when empty) and the silent clients."""
+    out: dict[str, pd.DataFrame] = {}
+    responses = []
+    for df in (d.value for d in at.dataframe):
+        if "score_last_90d" in df:
+            out["clients"] = df
+        elif "days_silent" in df:
+            out["silent"] = df
+        elif "response_id" in df:
+            responses.append(df)
+    no_detractors = any(str(s.value).startswith("No detractor") for s in at.success)
+    for name, df in zip(["comments"] if no_detractors else ["detractors", "comments"], responses, strict=False):
+        out[name] = df
+    return out
+
+
+def test_on_the_sample_the_tiles_and_lists_match_metrics_and_follow_the_filters(app, sample_db) -> None:
+    at = app("feedback")
+    assert not at.exception
+    assert shown_tiles(at) == expected_tiles(sample_db)
+    assert len(at.get("plotly_chart")) == CHARTS
+    shown = tables(at)
+    said = _ask(sample_db, feedback.comments)
+    assert shown["comments"]["response_id"].tolist() == said["response_id"].head(PAGE_ROWS).tolist()
+    assert len(shown["clients"]) == len(_ask(sample_db, feedback.feedback_by_client))
+
+    at.sidebar.button_group(key="period").set_value("Quarter").run()
+    assert not at.exception
+    assert shown_tiles(at) == expected_tiles(sample_db, 91)
+    shown = tables(at)
+    detractors = _ask(sample_db, feedback.detractor_list, period_days=91)
+    assert len(detractors) > 0
+    assert shown["detractors"]["response_id"].tolist() == detractors["response_id"].head(PAGE_ROWS).tolist()
+    said = _ask(sample_db, feedback.comments, period_days=91)
+    assert shown["comments"]["response_id"].tolist() == said["response_id"].head(PAGE_ROWS).tolist()
+    assert shown["comments"]["received_on"].is_monotonic_decreasing  # newest first
+
+    at.sidebar.multiselect(key="client").set_value(["Solstice Hotels"]).run()
+    assert not at.exception
+    filtered = expected_tiles(sample_db, 91, clients=("C05",))
+    assert shown_tiles(at) == filtered
+    assert filtered != expected_tiles(sample_db, 91)
+    shown = tables(at)
+    assert set(shown["detractors"]["client_id"]) == {"C05"}
+    assert shown["clients"]["client_id"].tolist() == ["C05"]
+
+
+def test_query_parameters_show_the_same_as_setting_the_widgets(app, sample_db) -> None:
+    by_url = app("feedback", query={"client": ["Meridian Bank"], "period": "Last 4 weeks"})
+    assert not by_url.exception
+    by_widgets = app("feedback")
+    by_widgets.sidebar.multiselect(key="client").set_value(["Meridian Bank"])
+    by_widgets.sidebar.button_group(key="period").set_value("Last 4 weeks").run()
+    assert not by_widgets.exception
+    assert shown_tiles(by_url) == shown_tiles(by_widgets) == expected_tiles(sample_db, 28, clients=("C03",))
+
+
+@pytest.mark.parametrize("query", [None, {"client": ["Meridian Bank"], "period": "Quarter"}])
+def test_an_empty_workbook_opens_with_explanations_instead_of_charts(app, empty_db, query) -> None:
+    at = app("feedback", db=empty_db, query=query)
+    assert not at.exception
+    assert shown_tiles(at) == expected_tiles(empty_db)
+    assert shown_tiles(at)[metric("responses").label] == "0"
+    assert not at.get("plotly_chart")  # no empty axes
+    assert len(at.info) >= CHARTS  # each chart explains why it has nothing to draw
+
+
+@pytest.fixture(scope="module")
+def altered_db(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample with a client named like markup and an active client that never answered."""
+    path = tmp_path_factory.mktemp("altered") / "pulse.duckdb"
+    shutil.copy(sample_db, path)
+    con = store.connect(path)
+    try:
+        con.execute("UPDATE clients SET client_name = '<b>Solstice</b> & Co' WHERE client_id = 'C05'")
+        con.execute("DELETE FROM feedback WHERE client_id = 'C01'")
+    finally:
+        con.close()
+    return path
+
+
+def test_names_are_printed_literally_and_a_client_that_never_answered_is_listed_as_silent(app, altered_db) -> None:
+    at = app("feedback", db=altered_db)
+    assert not at.exception
+    bars = [json.loads(c.proto.spec) for c in at.get("plotly_chart")][-1]["data"]  # the per-client chart
+    labels = [y for trace in bars for y in trace["y"]]
+    assert "&lt;b&gt;Solstice&lt;/b&gt; &amp; Co" in labels
+    assert not [y for y in labels if "<b>" in y]
+    assert "C05" in [row[0] for trace in bars for row in trace["customdata"]]  # a click filters by the id
+
+    silent = tables(at)["silent"]
+    expected = _ask(altered_db, feedback.silent_clients, 90)
+    assert silent["client_id"].tolist() == expected["client_id"].tolist()
+    assert "C01" in silent["client_id"].tolist()
+    assert silent.set_index("client_id").loc["C01", "last_response"] is None  # never answered

@@ -1,0 +1,167 @@
+"""The Unanswered page: its tiles and queues show what metrics/replies.py returns for the
+same as_of, period and filters, on the sample and on an empty workbook, and sheet text in
+its charts is printed, never rendered."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from data import store
+from data.settings import Settings
+from metrics import replies
+from metrics.catalogue import metric
+from metrics.context import Context, Filters
+from tests.views.conftest import metric_values
+
+AS_OF = "2026-11-20T18:00:00"
+TILES = ["awaiting_agency", "oldest_wait_hours", "breached_open", "awaiting_client", "median_response_hours",
+         "p90_response_hours", "sla_breach_rate"]
+# The queue tables sit in tabs named after the side (AppTest carries no key for st.dataframe).
+TABS = {"agency_queue": "Clients waiting on us", "client_queue": "We wait on clients"}
+CHARTS = 6  # queue by age, by owner, response by week, breach rate by week, by channel, voices
+PAGE_ROWS = 100  # common.table's page size
+
+
+def _ask(db: Path, fn: Callable, *args, period_days: int = 7, **filters) -> object:
+    ctx = Context.build(Settings(db=str(db)), as_of=AS_OF, period_days=period_days, filters=Filters(**filters))
+    con = store.connect(db)
+    try:
+        return fn(con, ctx, *args)
+    finally:
+        con.close()
+
+
+def expected_tiles(db: Path, period_days: int = 7, **filters) -> dict[str, str]:
+    summary = _ask(db, replies.replies_summary, period_days=period_days, **filters)
+    return {metric(n).label: metric(n).fmt(summary[n]) for n in TILES}
+
+
+def shown_tiles(at: AppTest) -> dict[str, str]:
+    values = metric_values(at)
+    return {metric(n).label: values[metric(n).label] for n in TILES}
+
+
+def table(at: AppTest, name: str) -> pd.DataFrame | None:
+    """A queue table by its tab, or the voices table (the last one); None when not drawn."""
+    if name == "voices":
+        return at.dataframe[-1].value
+    tab = next(t for t in at.tabs if t.label.startswith(TABS[name]))
+    return tab.dataframe[0].value if len(tab.dataframe) else None
+
+
+SHOWN_KEYS = ("x", "y", "text", "name", "hovertemplate", "texttemplate", "hovertext", "title", "annotations")
+
+
+def chart_texts(at: AppTest) -> tuple[list[str], list[str]]:
+    """(every string a chart shows, the ids its marks carry in customdata[0])."""
+    shown, ids = [], []
+    for element in at.get("plotly_chart"):
+        spec = json.loads(element.proto.spec)
+        for trace in spec.get("data", []):
+            shown += [s for k in SHOWN_KEYS for s in _strings(trace.get(k))]
+            ids += [row[0] for row in trace.get("customdata") or [] if isinstance(row, list) and row]
+        shown += [s for k in SHOWN_KEYS for s in _strings(spec.get("layout", {}).get(k))]
+    return shown, ids
+
+
+def _strings(node: object) -> Iterator[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for v in node.values():
+            yield from _strings(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _strings(v)
+
+
+def test_on_the_sample_the_tiles_and_queues_match_metrics_and_follow_the_client_filter(app, sample_db) -> None:
+    at = app("unanswered")
+    assert not at.exception
+    assert shown_tiles(at) == expected_tiles(sample_db)
+    assert len(at.get("plotly_chart")) == CHARTS
+
+    for side, name in (("agency", "agency_queue"), ("client", "client_queue")):
+        queue = _ask(sample_db, replies.queue, side)
+        assert len(queue) > 0, side
+        shown = table(at, name)
+        assert shown["episode_id"].tolist() == queue["episode_id"].head(PAGE_ROWS).tolist(), side
+        assert shown["wait_hours"].is_monotonic_decreasing, side  # longest wait first
+    voices = _ask(sample_db, replies.voices)
+    shown = table(at, "voices")
+    assert sorted(shown["client_id"]) == sorted(voices["client_id"])
+    assert shown["agency_voices"].is_monotonic_decreasing  # the client with the most agency voices first
+
+    at.sidebar.multiselect(key="client").set_value(["Pixel Forge Games"]).run()
+    assert not at.exception
+    filtered = expected_tiles(sample_db, clients=("C13",))
+    assert shown_tiles(at) == filtered
+    assert filtered != expected_tiles(sample_db)
+    assert set(table(at, "agency_queue")["client_id"]) == {"C13"}
+    assert table(at, "client_queue") is None  # nobody at the agency waits on this client
+    assert table(at, "voices")["client_id"].tolist() == ["C13"]
+
+
+def test_the_channel_and_period_filters_change_the_tiles_to_the_filtered_values(app, sample_db) -> None:
+    at = app("unanswered")
+    at.sidebar.multiselect(key="channel").set_value(["email"])
+    at.sidebar.button_group(key="period").set_value("Last 4 weeks").run()
+    assert not at.exception
+    filtered = expected_tiles(sample_db, 28, channels=("email",))
+    assert shown_tiles(at) == filtered
+    assert filtered != expected_tiles(sample_db)
+    assert set(table(at, "agency_queue")["channel"]) == {"email"}
+
+
+def test_query_parameters_show_the_same_as_setting_the_widgets(app, sample_db) -> None:
+    by_url = app("unanswered", query={"client": ["Lumen Telecom"], "period": "Last 4 weeks"})
+    assert not by_url.exception
+    by_widgets = app("unanswered")
+    by_widgets.sidebar.multiselect(key="client").set_value(["Lumen Telecom"])
+    by_widgets.sidebar.button_group(key="period").set_value("Last 4 weeks").run()
+    assert not by_widgets.exception
+    assert shown_tiles(by_url) == shown_tiles(by_widgets) == expected_tiles(sample_db, 28, clients=("C07",))
+
+
+@pytest.mark.parametrize("query", [None, {"client": ["Meridian Bank"], "period": "Quarter"}])
+def test_an_empty_workbook_opens_with_explanations_instead_of_charts(app, empty_db, query) -> None:
+    at = app("unanswered", db=empty_db, query=query)
+    assert not at.exception
+    assert shown_tiles(at) == expected_tiles(empty_db)
+    assert shown_tiles(at)[metric("awaiting_agency").label] == "0"
+    assert not at.get("plotly_chart")  # no empty axes
+    assert len(at.info) >= CHARTS  # every chart explains why it has nothing to draw
+    assert len(at.success) == 2  # nobody waits on either side
+
+
+@pytest.fixture(scope="module")
+def hostile_db(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample with a client and an account manager named like markup."""
+    path = tmp_path_factory.mktemp("hostile") / "pulse.duckdb"
+    shutil.copy(sample_db, path)
+    con = store.connect(path)
+    try:
+        con.execute("UPDATE clients SET client_name = '<b>Lumen</b> & Co' WHERE client_id = 'C07'")
+        con.execute("UPDATE clients SET account_manager = '<i>James</i>' WHERE account_manager = 'James Whitfield'")
+    finally:
+        con.close()
+    return path
+
+
+def test_client_and_owner_names_are_printed_literally_in_the_charts(app, hostile_db) -> None:
+    at = app("unanswered", db=hostile_db)
+    assert not at.exception
+    shown, ids = chart_texts(at)
+    assert "&lt;b&gt;Lumen&lt;/b&gt; &amp; Co" in shown  # the voices chart's bar label
+    assert "&lt;i&gt;James&lt;/i&gt;" in shown  # the owner chart's bar label
+    assert not [s for s in shown if "<b>Lumen" in s or "<i>James" in s]
+    # A click on a bar filters by the value as loaded, not by its escaped label.
+    assert "C07" in ids
+    assert "<i>James</i>" in ids

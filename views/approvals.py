@@ -1,0 +1,245 @@
+"""Approvals: what is stuck with the client? Rounds waiting for a client's answer, how long
+clients take to approve, and how many rounds a deliverable needs (SPEC §6).
+
+Every number comes from metrics/approvals.py; this page only draws it.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from metrics import approvals
+from metrics.catalogue import metric
+from views import common
+
+TILES = ["pending", "overdue", "oldest_pending_days", "median_lag_days", "first_round_approval_rate",
+         "rounds_to_approval"]
+OVERDUE, WAITING, MUTED = "#d9480f", "#74c0fc", "#a5c8ee"
+MAX_BARS = 30
+DATE = "ddd DD MMM YYYY"
+
+
+def styled(fig, height=360, legend=True):
+    """House style, with room for the chart title above the legend."""
+    common.style(fig, height=height, legend=legend)
+    fig.update_layout(margin={"t": 84 if legend else 48},
+                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0} if legend else None)
+    return fig
+
+con = common.connection()
+ctx = common.context()
+common.page_header("Approvals", ctx, con)
+st.caption("What is stuck with the client: approval rounds waiting for an answer, how long each client "
+           "takes to approve, and how many rounds it takes to get a yes.")
+
+now = common.call(approvals.approvals_summary)
+prev = common.call(approvals.approvals_summary, ctx=ctx.previous())
+common.kpi_tiles(TILES, now, prev)
+
+period_label = f"{ctx.period_start:%d %b} – {ctx.period_end:%d %b %Y}"
+sla = ctx.settings.approval_sla_days
+by_client = common.call(approvals.lag_by_client)
+
+
+def _client_axis(rows):
+    """Bars keyed by client_id (two clients may share a name), labelled with the name."""
+    ids = rows["client_id"].tolist()
+    labels = [common.plot_text(n if n is not None and not pd.isna(n) else i) for i, n in
+              zip(ids, rows["client_name"], strict=True)]
+    return ids, labels
+
+
+def lag_chart():
+    rows = by_client[by_client["median_lag_days"].notna()]
+    if rows.empty:
+        st.info(f"No approval round was answered in this period ({period_label}), so there is no lag to compare.",
+                icon=":material/hourglass_empty:")
+        return False
+    rows = rows.sort_values(["median_lag_days", "answered"], ascending=False, kind="stable")
+    total = len(rows)
+    rows = rows.head(MAX_BARS)
+    ids, labels = _client_axis(rows)
+    rate = [f"{r:.0%}" if pd.notna(r) else "—" for r in rows["first_round_approval_rate"]]
+    custom = list(zip(ids, labels, rows["answered"], rate, strict=True))
+    fig = go.Figure(go.Bar(
+        x=rows["median_lag_days"], y=ids, orientation="h", customdata=custom, textposition="outside",
+        text=[metric("median_lag_days").fmt(v) for v in rows["median_lag_days"]], cliponaxis=False,
+        marker_color=[OVERDUE if v > sla else WAITING for v in rows["median_lag_days"]],
+        hovertemplate="<b>%{customdata[1]}</b><br>Median lag: %{x} working days"
+                      "<br>Rounds answered: %{customdata[2]}<br>First-round approval: %{customdata[3]}"
+                      "<extra></extra>",
+    ))
+    fig.add_vline(x=sla, line_dash="dot", line_color="#495057")
+    fig.add_annotation(x=sla, y=1, yref="paper", yanchor="bottom", xanchor="left", showarrow=False,
+                       text=f"SLA {sla:g} working days", font={"color": "#495057"})
+    shown = f" (slowest {MAX_BARS} of {total})" if total > MAX_BARS else ""
+    fig.update_layout(title=f"Median approval lag by client, this period{shown}")
+    fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=ids, ticktext=labels, title=None)
+    fig.update_xaxes(title="Median lag (working days from sent to answer)", rangemode="tozero")
+    fig = styled(fig, height=max(280, 100 + 34 * len(rows)), legend=False)
+    fig.update_layout(margin={"r": 64, "t": 84})  # room for the value labels; level with the chart beside it
+    common.chart(fig, key="approvals_lag_chart", dimension="client")
+    return True
+
+
+def pending_chart():
+    rows = by_client[by_client["pending"] > 0]
+    if rows.empty:
+        st.info("Nothing is waiting for a client's approval right now.", icon=":material/task_alt:")
+        return False
+    rows = rows.sort_values(["overdue", "pending", "oldest_pending_days"], ascending=False, kind="stable")
+    total = len(rows)
+    rows = rows.head(MAX_BARS)
+    ids, labels = _client_axis(rows)
+    oldest = [metric("oldest_pending_days").fmt(v) for v in rows["oldest_pending_days"]]
+    custom = list(zip(ids, labels, rows["pending"], rows["overdue"], oldest, strict=True))
+    hover = ("<b>%{customdata[1]}</b><br>Pending: %{customdata[2]}<br>Overdue: %{customdata[3]}"
+             "<br>Oldest: %{customdata[4]}<extra></extra>")
+    fig = go.Figure()
+    # Overlaid, not stacked: the full bar is every pending round, the red part the overdue ones.
+    fig.add_trace(go.Bar(x=rows["pending"], y=ids, orientation="h", name="Pending", customdata=custom,
+                         marker_color=WAITING, hovertemplate=hover))
+    fig.add_trace(go.Bar(x=rows["overdue"], y=ids, orientation="h", name="of which overdue", customdata=custom,
+                         marker_color=OVERDUE, hovertemplate=hover))
+    shown = f" (top {MAX_BARS} of {total})" if total > MAX_BARS else ""
+    fig.update_layout(title=f"Pending approvals by client, now{shown}", barmode="overlay")
+    fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=ids, ticktext=labels, title=None)
+    fig.update_xaxes(title="Rounds waiting for the client", rangemode="tozero", dtick=1 if
+                     rows["pending"].max() <= 12 else None)
+    common.chart(styled(fig, height=max(280, 130 + 34 * len(rows))), key="approvals_pending_chart",
+                 dimension="client")
+    return True
+
+
+def week_chart():
+    weeks = max(12, -(-ctx.period_days // 7))
+    trend = common.call(approvals.approval_trend, weeks)
+    if trend.empty or not (trend["answered"] > 0).any():
+        st.info(f"No approval round was answered in the {weeks} weeks up to {ctx.as_of_date:%d %b %Y}.",
+                icon=":material/hourglass_empty:")
+        return
+    starts = pd.to_datetime(trend["week"])
+    ends = starts + pd.Timedelta(days=6)
+    lag = [metric("median_lag_days").fmt(v) for v in trend["median_lag_days"]]
+    rounds = [metric("rounds_to_approval").fmt(v) for v in trend["rounds_to_approval"]]
+    custom = list(zip(starts.dt.strftime("%Y-%m-%d"), starts.dt.strftime("%d %b"), ends.dt.strftime("%d %b %Y"),
+                      lag, rounds, strict=True))
+    in_period = starts.dt.date >= ctx.period_start
+    week = "Week %{customdata[1]} – %{customdata[2]}<br>"
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_trace(go.Bar(
+        x=starts, y=trend["answered"], name="Rounds answered", customdata=custom,
+        marker_color=[common.PALETTE[1] if p else MUTED for p in in_period],
+        hovertemplate=week + "Rounds answered: %{y}<br>Median lag: %{customdata[3]}<extra></extra>",
+    ), secondary_y=False)
+    fig.add_trace(go.Scatter(
+        x=starts, y=trend["first_round_approval_rate"], name="First-round approval", customdata=custom,
+        mode="lines+markers", line={"color": common.PALETTE[0], "width": 3}, marker={"size": 8},
+        hovertemplate=week + "Approved in round 1: %{y:.0%}<br>Rounds to approval: %{customdata[4]}"
+                             "<extra></extra>",
+    ), secondary_y=True)
+    fig.update_layout(title=f"First-round approval rate by week (last {weeks} weeks; this period in dark blue)",
+                      bargap=0.25)
+    fig.update_xaxes(title="Week starting", tickformat="%d %b", tickvals=starts)
+    fig.update_yaxes(title="Rounds answered", rangemode="tozero", secondary_y=False)
+    fig.update_yaxes(title="Approved in round 1 (% of approved)", tickformat=".0%", range=[0, 1.05], dtick=0.25,
+                     showgrid=False, secondary_y=True)
+    common.chart(styled(fig), key="approvals_week_chart", dimension="week")
+    st.caption("Click a week to review just that week.")
+
+
+# --- charts ---------------------------------------------------------------------------------
+left, right = st.columns(2)
+with left:
+    drawn = pending_chart()
+with right:
+    drawn = lag_chart() or drawn
+if drawn:
+    st.caption("Click a client's bar to filter the whole dashboard by that client.")
+week_chart()
+
+# --- the items behind the numbers -----------------------------------------------------------
+st.subheader("Waiting for the client")
+pending = common.call(approvals.pending_list)
+# Overdue first, then the longest wait (display order only; the list itself is oldest first).
+pending = pending.sort_values(["is_overdue", "age_days", "sent_at"], ascending=[False, False, True], kind="stable")
+pending_cols = ["is_overdue", "client_name", "project_name", "deliverable", "round", "approver", "sent_at",
+                "due_by", "age_days", "project_manager", "account_manager", "approval_id", "client_id",
+                "project_id", "deliverable_key", "sent_date"]
+common.table(
+    pending[pending_cols], key="approvals_pending", download="pending-approvals",
+    column_config={
+        "is_overdue": st.column_config.CheckboxColumn("Overdue", help=common.help_for("overdue")),
+        "client_name": st.column_config.TextColumn("Client"),
+        "project_name": st.column_config.TextColumn("Project"),
+        "deliverable": st.column_config.TextColumn("Deliverable", width="medium"),
+        "round": st.column_config.NumberColumn("Round", format="%d"),
+        "approver": st.column_config.TextColumn("Approver"),
+        "sent_at": st.column_config.DatetimeColumn("Sent", format="ddd DD MMM YYYY HH:mm", timezone=ctx.tz,
+                                                   width="medium"),
+        "due_by": st.column_config.DateColumn(
+            "Due by", format=DATE, width="medium",
+            help=f"The answer date agreed with the client. Blank: overdue after {sla:g} working days."),
+        "age_days": st.column_config.NumberColumn("Waiting", format="%d wd",
+                                                  help="Working days from the sent date to the as-of date."),
+        "project_manager": st.column_config.TextColumn("Project manager"),
+        "account_manager": st.column_config.TextColumn("Account manager"),
+        "approval_id": None, "client_id": None, "project_id": None, "deliverable_key": None, "sent_date": None,
+    },
+)
+
+st.subheader("Rounds per deliverable")
+st.caption("Every deliverable with a round sent by the as-of date (not only this period), most rounds first.")
+per = common.call(approvals.rounds_per_deliverable)
+per = per.sort_values(["rounds", "days_to_approval", "first_sent_date"], ascending=[False, False, False],
+                      kind="stable")
+per_cols = ["client_name", "project_name", "deliverable", "rounds", "approved", "approved_round", "final_decision",
+            "first_sent_date", "approved_date", "days_to_approval", "last_round", "client_id", "project_id",
+            "deliverable_key"]
+common.table(
+    per[per_cols], key="approvals_rounds", download="approval-rounds-per-deliverable",
+    column_config={
+        "client_name": st.column_config.TextColumn("Client"),
+        "project_name": st.column_config.TextColumn("Project"),
+        "deliverable": st.column_config.TextColumn("Deliverable", width="medium"),
+        "rounds": st.column_config.NumberColumn("Rounds so far", format="%d"),
+        "approved": st.column_config.CheckboxColumn("Approved?"),
+        "approved_round": st.column_config.NumberColumn("Approved in round", format="%d",
+                                                        help="The first round answered approved."),
+        "final_decision": st.column_config.TextColumn("Latest decision",
+                                                      help="The latest round's decision; blank while it is pending."),
+        "first_sent_date": st.column_config.DateColumn("First sent", format=DATE),
+        "approved_date": st.column_config.DateColumn("Approved on", format=DATE),
+        "days_to_approval": st.column_config.NumberColumn(
+            "To approval", format="%d wd",
+            help="Working days from the first round's sent date to the approval."),
+        "last_round": None, "client_id": None, "project_id": None, "deliverable_key": None,
+    },
+)
+
+with st.expander("Per-client numbers (table)"):
+    client_cols = ["client_name", "pending", "overdue", "oldest_pending_days", "answered", "median_lag_days",
+                   "first_round_approval_rate", "rounds_to_approval", "client_id"]
+    common.table(
+        by_client[client_cols], key="approvals_by_client", download="approvals-by-client",
+        column_config={
+            "client_name": st.column_config.TextColumn("Client"),
+            **{n: st.column_config.NumberColumn(metric(n).label, format="%d", help=common.help_for(n))
+               for n in ("pending", "overdue", "answered")},
+            "oldest_pending_days": st.column_config.NumberColumn(metric("oldest_pending_days").label, format="%d wd",
+                                                                 help=common.help_for("oldest_pending_days")),
+            "median_lag_days": st.column_config.NumberColumn(metric("median_lag_days").label, format="%.1f wd",
+                                                             help=common.help_for("median_lag_days")),
+            "first_round_approval_rate": st.column_config.ProgressColumn(
+                metric("first_round_approval_rate").label, format="percent", min_value=0, max_value=1,
+                help=common.help_for("first_round_approval_rate")),
+            "rounds_to_approval": st.column_config.NumberColumn(metric("rounds_to_approval").label, format="%.2f",
+                                                                help=common.help_for("rounds_to_approval")),
+            "client_id": st.column_config.TextColumn("Client id"),
+        },
+    )
+st.caption(f"wd = working days ({', '.join(ctx.settings.workdays)}, holidays excluded). "
+           f"Numbers as of {ctx.as_of:%a %d %b %Y %H:%M}; the period is {period_label}.")

@@ -1,0 +1,268 @@
+"""Clients: why is this client at risk?
+
+One client at a time (worst health first, or the client picked in the sidebar): its health
+score and the points each signal cost it, with the reason, then the evidence behind the
+signals (overdue and recent deliverables, threads waiting on either side, pending approvals,
+recent feedback), and below, every client ranked by health.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from metrics import approvals, deadlines, feedback, health, replies
+from metrics.catalogue import metric
+from views import common
+
+TILES = ["health_score", "on_time_rate", "open_overdue", "awaiting_agency", "awaiting_client", "pending", "nps"]
+SUMMARIES = (deadlines.deadlines_summary, replies.replies_summary, approvals.approvals_summary,
+             feedback.feedback_summary)
+SIGNAL_COLORS = dict(zip(health.SIGNALS, common.PALETTE, strict=False))
+WINDOW = health.HEALTH_WINDOW_DAYS
+SIGNAL_HELP = {
+    "delivery": "On-time share of the deliverables delivered in the health window plus those overdue now.",
+    "responsiveness": "100 × (1 − SLA breach rate) over the client requests opened in the health window.",
+    "approvals": "Share of approval rounds (answered in the window or pending) within the client's deadline.",
+    "feedback": "Average feedback score on a 0–100 axis over the health window.",
+    "voices": "100 with up to 2 agency people writing to the client, 20 points less per extra person.",
+}
+
+
+def summary(ctx):
+    """Every family's tiles for ctx, in one dict (the names do not collide across families)."""
+    out = {}
+    for fn in SUMMARIES:
+        out.update(common.call(fn, ctx=ctx))
+    return out
+
+
+def health_of(ctx, client_id):
+    """The client's health_score at ctx (None when it has no signal with data)."""
+    board = common.call(health.client_health, ctx=ctx)
+    row = board[board["client_id"] == client_id]
+    return None if row.empty else row["health_score"].iloc[0]
+
+
+def text(value):
+    """Sheet text for markdown: escaped, and a dash when blank."""
+    return common.md_escape(value) if isinstance(value, str) and value.strip() else "—"
+
+
+def issue_label(signal):
+    return health.SIGNAL_LABELS.get(signal, "None") if isinstance(signal, str) else "None"
+
+
+def breakdown_chart(bd):
+    rows = bd.sort_values("points_lost", ascending=False, na_position="last", kind="stable")
+    fig = go.Figure(go.Bar(
+        x=rows["points_lost"].fillna(0), y=rows["label"], orientation="h",
+        marker_color=[SIGNAL_COLORS.get(s, "#868e96") for s in rows["signal"]],
+        text=["no data" if s != s else "none lost" if p < 0.05 else f"−{p:.1f}"
+              for s, p in zip(rows["score"], rows["points_lost"], strict=True)],
+        textposition="outside", cliponaxis=False,
+        customdata=[[s, "no data" if v != v else f"{v:.0f}/100", common.plot_text(r)]
+                    for s, v, r in zip(rows["label"], rows["score"], rows["reason"], strict=True)],
+        hovertemplate="<b>%{customdata[0]}</b>: score %{customdata[1]}, %{x:.1f} points lost<br>"
+                      "%{customdata[2]}<extra></extra>",
+    ))
+    top = rows["points_lost"].max()
+    fig.update_xaxes(title="Points lost (of 100)", rangemode="tozero",
+                     range=[0, max(10.0, float(top) * 1.25 if top == top else 10.0)])
+    fig.update_yaxes(autorange="reversed", title=None)
+    fig.update_layout(title="Where the points went: 100 − health score, per signal")
+    return common.style(fig, height=340, legend=False)
+
+
+def feedback_chart(monthly):
+    fig = go.Figure(go.Bar(
+        x=monthly["month"], y=monthly["avg_normalized_score"], marker_color="#1c7ed6",
+        customdata=monthly[["responses"]].to_numpy(),
+        hovertemplate="%{x|%b %Y}: %{y:.0f}/100 over %{customdata[0]} responses<extra></extra>",
+    ))
+    fig.update_yaxes(title="Average score (0–100)", range=[0, 100])
+    fig.update_xaxes(title=None, tickformat="%b<br>%Y", dtick="M1")
+    fig.update_layout(title="Feedback score per month, last 12 months")
+    return common.style(fig, height=320, legend=False)
+
+
+def section_table(df, key, columns, empty):
+    """A small evidence table, or a one-line all-clear when it is empty."""
+    if df.empty:
+        st.success(empty, icon=":material/check_circle:")
+        return
+    common.table(df[list(columns)], key=key, page_size=10, column_config=columns)
+
+
+con = common.connection()
+ctx = common.context()
+common.page_header("Clients", ctx, con)
+
+board = common.call(health.client_health)
+if board.empty:
+    st.info("No client matches these filters." if ctx.filters.active else
+            "No clients loaded yet: fill the clients tab of the workbook and sync it from the Data page.",
+            icon=":material/groups:")
+else:
+    ranked = board.sort_values(["health_score", "client_id"], na_position="last", kind="stable")
+    options = ranked["client_id"].tolist()
+    names = dict(zip(board["client_id"], board["client_name"], strict=True))
+    picked = ctx.filters.clients
+    default = picked[0] if len(picked) == 1 and picked[0] in options else options[0]
+    top_left, top_right = st.columns([1, 2], gap="large")
+    client_id = top_left.selectbox(
+        "Client", options, index=options.index(default), key="clients_client", bind="query-params",
+        format_func=lambda c: f"{names.get(c, c)} ({c})",
+        help="Lowest health first. Picking a single client in the sidebar opens it here.",
+    ) or default
+    row = board[board["client_id"] == client_id].iloc[0]
+    cctx = ctx.shifted(filters=dataclasses.replace(ctx.filters, clients=(client_id,)))
+    wctx = cctx.shifted(period_days=WINDOW)
+
+    with top_right:
+        st.markdown(f"Account manager **{text(row['account_manager'])}** · tier **{text(row['tier'])}**")
+        if isinstance(row["main_issue"], str):
+            st.markdown(f"Main issue: **{common.md_escape(issue_label(row['main_issue']))}**, "
+                        f"{text(row[row['main_issue'] + '_reason'])}.")
+        elif row["health_score"] == row["health_score"]:
+            st.markdown("No signal lost any points.")
+        st.caption(f"Health covers the {WINDOW} days to as-of, whatever the period; the other tiles cover the "
+                   "period.")
+
+    now = {**summary(cctx), "health_score": row["health_score"]}
+    prev = {**summary(cctx.previous()), "health_score": health_of(cctx.previous(), client_id)}
+    common.kpi_tiles(TILES, now, prev)
+
+    # --- why: the health breakdown -----------------------------------------------------------
+    st.subheader("Why this score")
+    bd = common.call(health.health_breakdown, client_id, ctx=cctx)
+    left, right = st.columns([2, 3], gap="large")
+    with left:
+        if bd.empty or bd["score"].isna().all():
+            st.info(f"No signal has data for this client in the last {WINDOW} days, so it has no health score.",
+                    icon=":material/monitor_heart:")
+        else:
+            common.chart(breakdown_chart(bd), key="clients_breakdown_chart")
+    with right:
+        common.table(bd[["label", "score", "effective_weight", "points_lost", "reason"]], key="clients_breakdown",
+                     column_config={
+                         "label": st.column_config.TextColumn("Signal"),
+                         "score": st.column_config.ProgressColumn(
+                             "Score", min_value=0, max_value=100, format="%.0f", color="auto", width=120,
+                             help="0–100 over the health window; blank: no data (left out of the health score)."),
+                         "effective_weight": st.column_config.NumberColumn(
+                             "Weight", format="percent", width=80,
+                             help="The signal's share of this client's score: its weight in pulse.toml over the "
+                                  "sum of the weights of the signals with data."),
+                         "points_lost": st.column_config.NumberColumn(
+                             "Points lost", format="%.1f", width=100,
+                             help="Weight × (100 − score): how far this signal pulled the score below 100."),
+                         "reason": st.column_config.TextColumn("Reason", width="large"),
+                     })
+
+    # --- the evidence ---------------------------------------------------------------------------
+    st.subheader("Deadlines and approvals")
+    d1, d2 = st.columns(2, gap="large")
+    with d1:
+        st.markdown("**Open overdue deliverables**")
+        section_table(common.call(deadlines.overdue_list, ctx=cctx), "clients_overdue", {
+            "deliverable_name": st.column_config.TextColumn("Deliverable"),
+            "project_name": st.column_config.TextColumn("Project"),
+            "due_date": st.column_config.DateColumn("Due", format="YYYY-MM-DD"),
+            "days_overdue": st.column_config.NumberColumn("Overdue", format="%.0f d",
+                                                          help="Working days past the current due date."),
+            "project_manager": st.column_config.TextColumn("Project manager"),
+            "slip_cause": st.column_config.TextColumn("Slip cause"),
+        }, "No open deliverable is past its due date.")
+        st.markdown(f"**Delivered in the last {WINDOW} days**, latest first")
+        done = common.call(deadlines.slip_distribution, ctx=wctx)
+        done = done.sort_values(["delivered_date", "deliverable_id"], ascending=[False, True], kind="stable")
+        section_table(done, "clients_delivered", {
+            "deliverable_name": st.column_config.TextColumn("Deliverable"),
+            "project_name": st.column_config.TextColumn("Project"),
+            "baseline_due": st.column_config.DateColumn("First agreed", format="YYYY-MM-DD"),
+            "delivered_date": st.column_config.DateColumn("Delivered", format="YYYY-MM-DD"),
+            "slip_days": st.column_config.NumberColumn(
+                "Slip", format="%+.0f d", help="Working days from the first agreed date to delivery (− = early)."),
+            "on_time": st.column_config.CheckboxColumn("On time"),
+            "slip_cause": st.column_config.TextColumn("Slip cause"),
+        }, f"Nothing delivered in the last {WINDOW} days.")
+    with d2:
+        st.markdown("**Pending approvals**, oldest first")
+        section_table(common.call(approvals.pending_list, ctx=cctx), "clients_pending", {
+            "deliverable": st.column_config.TextColumn("Deliverable"),
+            "project_name": st.column_config.TextColumn("Project"),
+            "round": st.column_config.NumberColumn("Round", format="%d"),
+            "sent_date": st.column_config.DateColumn("Sent", format="YYYY-MM-DD"),
+            "due_by": st.column_config.DateColumn("Due by", format="YYYY-MM-DD"),
+            "age_days": st.column_config.NumberColumn("Waiting", format="%.0f d",
+                                                      help="Working days since the round was sent."),
+            "is_overdue": st.column_config.CheckboxColumn("Overdue", help=common.help_for("overdue")),
+            "approver": st.column_config.TextColumn("Approver"),
+        }, "No approval round is waiting for this client.")
+
+    st.subheader("Waiting threads")
+    q1, q2 = st.columns(2, gap="large")
+    queue_columns = {
+        "opened_local": st.column_config.DatetimeColumn("Since", format="YYYY-MM-DD HH:mm"),
+        "sender": st.column_config.TextColumn("Opened by"),
+        "channel": st.column_config.TextColumn("Channel"),
+        "project_name": st.column_config.TextColumn("Project"),
+        "wait_hours": st.column_config.NumberColumn("Waiting", format="%.1f h",
+                                                    help="Business hours since the message."),
+        "breached": st.column_config.CheckboxColumn("Past SLA"),
+        "thread_id": st.column_config.TextColumn("Thread"),
+    }
+    with q1:
+        st.markdown("**The client waits on us**, longest first")
+        section_table(common.call(replies.queue, "agency", ctx=cctx), "clients_queue_agency", queue_columns,
+                      "No client message is waiting for our reply.")
+    with q2:
+        st.markdown("**We wait on the client**, longest first")
+        client_cols = {k: v for k, v in queue_columns.items() if k != "breached"}
+        section_table(common.call(replies.queue, "client", ctx=cctx), "clients_queue_client", client_cols,
+                      "None of our questions is waiting for the client.")
+
+    st.subheader("Feedback")
+    f1, f2 = st.columns([2, 3], gap="large")
+    with f1:
+        monthly = common.call(feedback.monthly_scores, ctx=cctx)
+        if monthly["avg_normalized_score"].isna().all():
+            st.info("No feedback response from this client in the last 12 months.", icon=":material/reviews:")
+        else:
+            common.chart(feedback_chart(monthly), key="clients_feedback_chart", dimension=None)
+    with f2:
+        st.markdown(f"**Responses in the last {WINDOW} days**, newest first")
+        resp = common.call(feedback.responses, ctx=wctx)
+        resp = resp[resp["in_period"]].sort_values(["period_date", "response_id"], ascending=False)
+        section_table(resp, "clients_feedback", {
+            "received_on": st.column_config.DateColumn("Received", format="YYYY-MM-DD"),
+            "scale": st.column_config.TextColumn("Scale"),
+            "score": st.column_config.NumberColumn("Score", format="%.0f"),
+            "normalized": st.column_config.ProgressColumn(
+                "Score (0–100)", min_value=0, max_value=100, format="%.0f", color="auto",
+                help=common.help_for("avg_normalized_score")),
+            "respondent": st.column_config.TextColumn("Respondent"),
+            "comment": st.column_config.TextColumn("Comment", width="large"),
+        }, f"No feedback response in the last {WINDOW} days.")
+
+    # --- every client -----------------------------------------------------------------------------
+    st.subheader("All clients by health")
+    st.caption(f"Lowest first. Signal scores are 0–100 over the last {WINDOW} days; blank = no data.")
+    table = ranked.assign(main_issue=[issue_label(s) for s in ranked["main_issue"]])
+    config = {
+        "client_name": st.column_config.TextColumn("Client"),
+        "client_id": st.column_config.TextColumn("Id", width=70),
+        "account_manager": st.column_config.TextColumn("Account manager"),
+        "tier": st.column_config.TextColumn("Tier", width=60),
+        "health_score": st.column_config.ProgressColumn(
+            metric("health_score").label, min_value=0, max_value=100, format="%.0f", color="auto",
+            help=common.help_for("health_score")),
+        "main_issue": st.column_config.TextColumn("Main issue", help="The signal that lost the most points."),
+    }
+    for s in health.SIGNALS:
+        config[f"{s}_score"] = st.column_config.ProgressColumn(
+            health.SIGNAL_LABELS[s], min_value=0, max_value=100, format="%.0f", color="auto", help=SIGNAL_HELP[s])
+    common.table(table[list(config)], key="clients_ranking", column_config=config, download="client-health")

@@ -1,0 +1,343 @@
+"""What every page shares: the store, the global filters (kept in the URL), cached metric
+calls, the data stamp, and the drawing helpers (tiles, charts, tables).
+
+The connection is a process-wide resource (one DuckDB connection, a cursor per query).
+Metric results are cached per (data version, as_of, period, filters), and a sync changes
+the data version, so no page ever shows numbers from the previous load.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import html
+import importlib
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from data import store
+from data.settings import Settings, load_settings
+from data.sync import SyncOutcome, run_sync
+from metrics import quality
+from metrics.catalogue import Metric, metric
+from metrics.context import Context, Filters, filter_options, parse_as_of, query_df
+from views.selection import selection_to_filters
+
+# Tests and the browser suite point the app at their own files through these.
+SETTINGS_ENV = "PULSE_SETTINGS"
+DB_ENV = "PULSE_DB"
+SOURCE_ENV = "PULSE_SOURCE"
+
+# Period presets: the label is also the URL value (?period=Last+4+weeks).
+PERIODS: dict[str, int | None] = {"Last week": 7, "Last 4 weeks": 28, "Quarter": 91, "Custom": None}
+DEFAULT_PERIOD = "Last week"
+# Filter session keys are also their URL parameters (bind="query-params").
+FILTER_FIELDS = {"client": "clients", "am": "account_managers", "pm": "project_managers", "dept": "departments",
+                 "tier": "tiers", "channel": "channels"}
+PALETTE = ["#d9480f", "#1c7ed6", "#2b8a3e", "#f59f00", "#862e9c", "#0b7285", "#c2255c", "#5c940d"]
+SIDE_COLORS = {"agency": "#d9480f", "client": "#1c7ed6"}
+
+
+# --- store and settings ---------------------------------------------------------------------
+
+def settings() -> Settings:
+    path = os.environ.get(SETTINGS_ENV) or None
+    mtime = Path(path).stat().st_mtime if path and Path(path).exists() else 0.0
+    return _settings(path, mtime, os.environ.get(SOURCE_ENV, ""), os.environ.get(DB_ENV, ""))
+
+
+@st.cache_resource(show_spinner=False)
+def _settings(path: str | None, _mtime: float, source: str, db: str) -> Settings:
+    return load_settings(path).with_overrides(source=source or None, db=db or None)
+
+
+@st.cache_resource(show_spinner=False)
+def _connection(db_path: str) -> duckdb.DuckDBPyConnection:
+    return store.connect(db_path)
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    """The store, synced from the source on the very first run of this process."""
+    s = settings()
+    con = _connection(str(s.db_path()))
+    if not store.has_data(con):
+        with st.spinner("Loading the workbook for the first time…"):
+            outcome = run_sync(con, s)
+        if not outcome.ok:
+            st.error(f"The first sync failed: {outcome.error}")
+    return con
+
+
+def sync_now() -> SyncOutcome:
+    outcome = run_sync(_connection(str(settings().db_path())), settings())
+    st.cache_data.clear()
+    return outcome
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> str:
+    """Changes with every successful sync and with the settings: part of every cache key."""
+    meta = quality.read_meta(con)
+    return f"{settings().db_path()}|{meta.get('sync_id', '')}|{meta.get('loaded_at', '')}|{hash(repr(settings()))}"
+
+
+# --- as_of, period, filters -----------------------------------------------------------------
+
+def default_as_of(con: duckdb.DuckDBPyConnection) -> pd.Timestamp:
+    """The sample's reference time when the sample is loaded (it never looks stale), else now."""
+    ref = quality.read_meta(con).get("sample_as_of") or None
+    return parse_as_of(ref, settings().timezone)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _options(version: str) -> tuple[dict[str, list[str]], dict[str, str]]:
+    con = _connection(version.split("|", 1)[0])
+    names = query_df(con, "SELECT client_id, client_name FROM clients ORDER BY client_id")
+    return filter_options(con), dict(zip(names["client_id"], names["client_name"], strict=True))
+
+
+def client_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return _options(data_version(con))[1]
+
+
+def client_labels(names: dict[str, str]) -> dict[str, str]:
+    """client_id → what the client filter shows (and the URL holds): the name, plus the id
+    only when two clients share a name."""
+    counts: dict[str, int] = {}
+    for n in names.values():
+        counts[n] = counts.get(n, 0) + 1
+    return {cid: (n if counts[n] == 1 else f"{n} ({cid})") for cid, n in names.items()}
+
+
+def _clear_filters(default_date: dt.date) -> None:
+    for key in FILTER_FIELDS:
+        st.session_state[key] = []
+    st.session_state["period"] = DEFAULT_PERIOD
+    st.session_state["as_of"] = default_date
+    st.session_state.pop("from", None)
+
+
+def sidebar_filters(con: duckdb.DuckDBPyConnection) -> Context:
+    """The global filters, shared by every page and kept in the URL; returns the Context."""
+    s = settings()
+    default = default_as_of(con)
+    options, names = _options(data_version(con))
+    sb = st.sidebar
+    sb.markdown("### Filters")
+    period = sb.segmented_control(
+        "Period", list(PERIODS), default=DEFAULT_PERIOD, key="period", bind="query-params",
+        help="The period every flow metric counts: the N days ending on the as-of date.",
+    ) or DEFAULT_PERIOD
+    as_of_date = sb.date_input("As of", value=default.date(), key="as_of", bind="query-params", format="YYYY-MM-DD",
+                               help="Numbers as they stood at the end of this day (the sample: its reference time).")
+    if PERIODS.get(period) is None:
+        start = sb.date_input("From", value=as_of_date - dt.timedelta(days=6), key="from", bind="query-params",
+                              format="YYYY-MM-DD", max_value=as_of_date)
+        days = max(1, (as_of_date - start).days + 1)
+    else:
+        days = PERIODS[period]
+    if as_of_date == default.date():
+        as_of = default
+    else:
+        as_of = pd.Timestamp(dt.datetime.combine(as_of_date, dt.time(23, 59, 59))).tz_localize(
+            s.timezone, ambiguous=True, nonexistent="shift_forward")
+    labels = client_labels(names)
+    sb.multiselect("Client", list(labels.values()), key="client", bind="query-params", placeholder="All clients")
+    sb.multiselect("Account manager", options["account_managers"], key="am", bind="query-params",
+                   placeholder="All account managers")
+    sb.multiselect("Project manager", options["project_managers"], key="pm", bind="query-params",
+                   placeholder="All project managers")
+    sb.multiselect("Department", options["departments"], key="dept", bind="query-params",
+                   placeholder="All departments")
+    sb.multiselect("Tier", options["tiers"], key="tier", bind="query-params", placeholder="All tiers")
+    sb.multiselect("Channel", options["channels"], key="channel", bind="query-params", placeholder="All channels",
+                   help="Applies to messages and reply episodes.")
+    chosen = {key: tuple(st.session_state.get(key) or ()) for key in FILTER_FIELDS}
+    by_label = {label: cid for cid, label in labels.items()}
+    chosen["client"] = tuple(by_label[c] for c in chosen["client"] if c in by_label)
+    filters = Filters(**{field: chosen[key] for key, field in FILTER_FIELDS.items()})
+    if filters.active or period != DEFAULT_PERIOD or as_of_date != default.date():
+        sb.button("Clear filters", icon=":material/filter_alt_off:", on_click=_clear_filters, args=(default.date(),),
+                  width="stretch")
+    ctx = Context(s, as_of, days, filters)
+    st.session_state["_pulse_ctx"] = ctx
+    return ctx
+
+
+def context() -> Context:
+    """The Context the sidebar built on this run."""
+    return st.session_state["_pulse_ctx"]
+
+
+# --- cached metric calls --------------------------------------------------------------------
+
+@st.cache_data(show_spinner=False, max_entries=1024)
+def _cached(path: str, version: str, as_of: str, period_days: int, filters: tuple, args: tuple) -> Any:
+    module, name = path.rsplit(".", 1)
+    fn = getattr(importlib.import_module(module), name)
+    con = _connection(version.split("|", 1)[0])
+    ctx = Context(settings(), pd.Timestamp(as_of), period_days, Filters(*filters))
+    return fn(con, ctx, *args)
+
+
+def call(fn: Callable[..., Any], *args: Any, ctx: Context | None = None) -> Any:
+    """fn(con, ctx, *args) from metrics/, cached per data version and filter set."""
+    c = ctx or context()
+    con = connection()
+    return _cached(f"{fn.__module__}.{fn.__name__}", data_version(con), c.as_of.isoformat(), c.period_days,
+                   dataclasses.astuple(c.filters), args)
+
+
+# --- page furniture -------------------------------------------------------------------------
+
+def page_header(title: str, ctx: Context, con: duckdb.DuckDBPyConnection) -> None:
+    """Title, the period and as-of line, and the data stamp (with a failed-sync warning)."""
+    st.title(title)
+    period = f"{ctx.period_start:%a %d %b} – {ctx.period_end:%a %d %b %Y}"
+    bits = [f"Period **{period}** ({ctx.period_days} days)", f"as of **{ctx.as_of:%a %d %b %Y %H:%M}** ({ctx.tz})"]
+    if ctx.filters.active:
+        bits.append("filtered")
+    st.caption(" · ".join(bits))
+    data_stamp(con)
+
+
+def data_stamp(con: duckdb.DuckDBPyConnection) -> None:
+    """'Data … / last sync …' on every page, and a warning when the last sync failed."""
+    status = quality.sync_status(con)
+    meta = quality.read_meta(con)
+    good = status["good_at"]
+    title = meta.get("title") or meta.get("source") or "workbook"
+    if good is not None:
+        st.caption(f"Data: {md_escape(title)} · last good sync {pd.Timestamp(good):%Y-%m-%d %H:%M} UTC")
+    if status["last_status"] == "failed":
+        when = pd.Timestamp(status["last_at"])
+        kept = f"showing the last good data from {pd.Timestamp(good):%Y-%m-%d %H:%M} UTC" if good else "no data yet"
+        st.warning(f"The last sync ({when:%Y-%m-%d %H:%M} UTC) failed: {md_escape(str(status['last_error']))}. "
+                   f"{kept.capitalize()}.", icon=":material/sync_problem:")
+
+
+def md_escape(text: Any) -> str:
+    """Sheet text inside markdown is printed, never interpreted (no links, emphasis, HTML)."""
+    s = str(text)
+    for ch in "\\`*_{}[]()#+-.!|<>~$":
+        s = s.replace(ch, "\\" + ch)
+    return s
+
+
+def plot_text(text: Any) -> str:
+    """Sheet text inside a plotly label: plotly renders a little HTML, so escape it."""
+    return html.escape("" if text is None else str(text), quote=False)
+
+
+def _delta(m: Metric, now: Any, prev: Any) -> str | None:
+    if now is None or prev is None or pd.isna(now) or pd.isna(prev):
+        return None
+    d = float(now) - float(prev)
+    if m.format == "pct":
+        return f"{100 * d:+.0f} pts"
+    if m.format == "int":
+        return f"{d:+,.0f}"
+    if m.format == "hours":
+        return f"{d:+.1f} h"
+    if m.format == "days":
+        return f"{d:+.1f} d"
+    if m.format == "score":
+        return f"{d:+.0f}"
+    return f"{d:+.2f}"
+
+
+def kpi_tiles(names: Sequence[str], now: dict[str, Any], prev: dict[str, Any] | None = None,
+              per_row: int | None = None) -> None:
+    """One tile per catalogue metric: value, change vs the previous period, definition on hover."""
+    per_row = per_row or len(names)
+    for start in range(0, len(names), per_row):
+        row = names[start:start + per_row]
+        for col, name in zip(st.columns(len(row)), row, strict=True):
+            m = metric(name)
+            value = now.get(name)
+            delta = _delta(m, value, prev.get(name)) if prev is not None else None
+            color = {"higher": "normal", "lower": "inverse"}.get(m.better or "", "off")
+            arrow = "auto"
+            if delta is not None and delta.lstrip("+-").rstrip(" ptshd") in ("0", "0.0", "0.00"):
+                delta, color, arrow = "no change", "off", "off"
+            note = (" Change: against the previous period of the same length." if m.flow
+                    else " Change: against the same moment one period earlier.") if delta is not None else ""
+            col.metric(m.label, m.fmt(value), delta=delta, delta_color=color, delta_arrow=arrow,
+                       help=m.description + note, border=True)
+
+
+def style(fig: go.Figure, height: int = 360, legend: bool = True) -> go.Figure:
+    """House chart style: readable on a meeting-room screen, no clutter."""
+    fig.update_layout(
+        height=height, margin={"l": 8, "r": 8, "t": 64, "b": 8}, font={"size": 14},
+        title={"x": 0, "xanchor": "left", "y": 0.98, "yanchor": "top"},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"} if legend else None,
+        showlegend=legend, hoverlabel={"font_size": 14}, colorway=PALETTE, dragmode=False,
+    )
+    return fig
+
+
+# No plotly toolbar: directors read and click, they don't pan and zoom.
+_PLOT_CONFIG = {"displaylogo": False, "displayModeBar": False}
+
+
+def chart(fig: go.Figure, key: str, dimension: str | None = None) -> None:
+    """Draw a plotly figure; with a dimension, clicking a mark filters by it."""
+    if dimension is None:
+        st.plotly_chart(fig, key=key, config=_PLOT_CONFIG)
+        return
+    st.plotly_chart(fig, key=key, on_select=functools.partial(_on_select, key, dimension),
+                    selection_mode=("points",), config=_PLOT_CONFIG)
+
+
+def _on_select(key: str, dimension: str) -> None:
+    state = st.session_state.get(key)
+    points = state.get("selection", {}).get("points", []) if state else []
+    updates = selection_to_filters(points, dimension)
+    if "client" in updates:  # charts carry ids; the filter shows (and the URL holds) labels
+        labels = client_labels(client_names(connection()))
+        updates["client"] = [labels.get(c, c) for c in updates["client"]]
+    for k, v in updates.items():
+        st.session_state[k] = v
+
+
+def table(df: pd.DataFrame, key: str, column_config: dict[str, Any] | None = None, page_size: int = 100,
+          download: str | None = None, height: int | str = "auto") -> None:
+    """A sortable table that never sends more than one page of rows to the browser."""
+    if df.empty:
+        st.info("Nothing to show for these filters.", icon=":material/filter_alt:")
+        return
+    pages = max(1, -(-len(df) // page_size))
+    shown = df
+    if pages > 1:
+        page = st.pagination(pages, key=f"{key}_page")
+        shown = df.iloc[(page - 1) * page_size: page * page_size]
+        st.caption(f"Rows {(page - 1) * page_size + 1:,}–{min(page * page_size, len(df)):,} of {len(df):,}")
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=column_config, key=key, height=height)
+    if download:
+        st.download_button("Download CSV", csv_safe(df), f"{download}.csv", "text/csv", key=f"{key}_csv",
+                           icon=":material/download:")
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(df: pd.DataFrame) -> bytes:
+    """CSV whose text cells can never run as spreadsheet formulas (=, +, -, @ are escaped)."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v)
+    return out.to_csv(index=False).encode("utf-8")
+
+
+def help_for(name: str) -> str:
+    """A catalogue description for a table column's header tooltip."""
+    return metric(name).description

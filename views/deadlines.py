@@ -1,0 +1,261 @@
+"""Deadlines: what slipped? Deliveries against the first agreed date, what is overdue now,
+and whose deadlines keep moving (SPEC §4).
+
+Every number comes from metrics/deadlines.py; this page only draws it.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from metrics import deadlines
+from metrics.catalogue import metric
+from views import common
+
+TILES = ["delivered", "on_time_rate", "median_slip_days", "open_overdue", "max_days_overdue", "rescheduled_open"]
+# slip_by dimension → (label, chart dimension a click filters by, the id column a bar stands for)
+GROUPS = {
+    "client_name": ("Client", "client", "client_id"),
+    "project_manager": ("Project manager", "project_manager", "project_manager"),
+    "department": ("Department", "department", "department"),
+}
+# What the bars of the slip charts measure: metric name → axis title.
+MEASURES = {
+    "median_slip_days": "Median slip (working days)",
+    "late_delivered": "Deliverables delivered late",
+    "open_overdue": "Open overdue deliverables",
+}
+NOT_SET = "(not set)"
+LATE, ON_TIME, MUTED = "#d9480f", "#2b8a3e", "#a5c8ee"
+MAX_BARS = 30
+
+
+def styled(fig, height=360, legend=True):
+    """House style, with room for the chart title above the legend."""
+    common.style(fig, height=height, legend=legend)
+    fig.update_layout(margin={"t": 84 if legend else 48},
+                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0} if legend else None)
+    return fig
+
+
+con = common.connection()
+ctx = common.context()
+common.page_header("Deadlines", ctx, con)
+st.caption("What slipped: deliveries measured against the deadline first agreed (baseline), "
+           "what is overdue right now, and which deadlines were moved.")
+
+now = common.call(deadlines.deadlines_summary)
+prev = common.call(deadlines.deadlines_summary, ctx=ctx.previous())
+common.kpi_tiles(TILES, now, prev)
+
+period_label = f"{ctx.period_start:%d %b} – {ctx.period_end:%d %b %Y}"
+
+
+def week_chart():
+    weeks = max(12, -(-ctx.period_days // 7))
+    trend = common.call(deadlines.deadline_trend, weeks)
+    if trend.empty or not (trend["delivered"] > 0).any():
+        st.info(f"Nothing was delivered in the {weeks} weeks up to {ctx.as_of_date:%d %b %Y}, "
+                "so there is no on-time rate to chart.", icon=":material/event_available:")
+        return
+    starts = pd.to_datetime(trend["week"])
+    ends = starts + pd.Timedelta(days=6)
+    custom = list(zip(starts.dt.strftime("%Y-%m-%d"), starts.dt.strftime("%d %b"), ends.dt.strftime("%d %b %Y"),
+                      strict=True))
+    in_period = starts.dt.date >= ctx.period_start
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_trace(go.Bar(
+        x=starts, y=trend["delivered"], name="Delivered", customdata=custom,
+        marker_color=[common.PALETTE[1] if p else MUTED for p in in_period],
+        hovertemplate="Week %{customdata[1]} – %{customdata[2]}<br>Delivered: %{y}<extra></extra>",
+    ), secondary_y=False)
+    fig.add_trace(go.Scatter(
+        x=starts, y=trend["on_time_rate"], name="On-time rate", customdata=custom, mode="lines+markers",
+        line={"color": common.PALETTE[0], "width": 3}, marker={"size": 8},
+        hovertemplate="Week %{customdata[1]} – %{customdata[2]}<br>On time: %{y:.0%}<extra></extra>",
+    ), secondary_y=True)
+    fig.update_layout(title=f"On-time rate by week (last {weeks} weeks; this period in dark blue)", bargap=0.25)
+    fig.update_xaxes(title="Week starting", tickformat="%d %b", tickvals=starts)
+    fig.update_yaxes(title="Deliverables delivered", rangemode="tozero", secondary_y=False)
+    fig.update_yaxes(title="On time (% of delivered)", tickformat=".0%", range=[0, 1.05], dtick=0.25, showgrid=False,
+                     secondary_y=True)
+    common.chart(styled(fig), key="deadlines_week_chart", dimension="week")
+    st.caption("Click a week to review just that week.")
+
+
+def distribution_chart():
+    dist = common.call(deadlines.slip_distribution)
+    if dist.empty:
+        st.info(f"Nothing was delivered in this period ({period_label}).", icon=":material/event_available:")
+        return
+    fig = go.Figure()
+    for on_time, name, color in ((True, "On time or early", ON_TIME), (False, "Late", LATE)):
+        part = dist[dist["on_time"] == on_time]
+        if part.empty:
+            continue
+        fig.add_trace(go.Histogram(
+            x=part["slip_days"], name=name, marker_color=color, xbins={"size": 1},
+            hovertemplate="Slip %{x} working days: %{y} deliverables<extra>" + name + "</extra>",
+        ))
+    fig.add_vline(x=0, line_dash="dot", line_color="#495057")
+    fig.update_layout(title=f"Slip of the period's deliveries ({len(dist):,})", barmode="stack", bargap=0.1)
+    fig.update_xaxes(title="Slip (working days after baseline; negative = early)", dtick=1 if
+                     dist["slip_days"].nunique() < 20 else None)
+    fig.update_yaxes(title="Deliverables", rangemode="tozero", dtick=1 if len(dist) <= 12 else None)
+    common.chart(styled(fig), key="deadlines_slip_hist")
+
+
+def bars_by(dimension: str, measure: str, key: str, click: str | None):
+    """Horizontal bars of one slip measure per dimension value, worst first."""
+    by = common.call(deadlines.slip_by, dimension)
+    if dimension in GROUPS:
+        label, _, id_col = GROUPS[dimension]
+    else:
+        label, id_col = "Slip cause", "slip_cause"
+    rows = by[by[measure].notna()]
+    if measure != "median_slip_days":
+        rows = rows[rows[measure] > 0]
+    if rows.empty:
+        what = "delivered in this period" if measure != "open_overdue" else "overdue right now"
+        st.info(f"No deliverables {what} for these filters, so nothing to compare by {label.lower()}.",
+                icon=":material/bar_chart:")
+        return False
+    rows = rows.sort_values([measure, "late_delivered", "open_overdue"], ascending=False, kind="stable")
+    total = len(rows)
+    rows = rows.head(MAX_BARS)
+    names = rows[dimension]
+    ids = rows[id_col].astype(object).where(rows[id_col].notna(), None)
+    ys = [i if i is not None else NOT_SET for i in ids]
+    labels = [common.plot_text(n) if n is not None and not pd.isna(n) else NOT_SET for n in names]
+    rate = [f"{r:.0%}" if pd.notna(r) else "—" for r in rows["on_time_rate"]]
+    slip = [metric("median_slip_days").fmt(v) for v in rows["median_slip_days"]]
+    custom = list(zip([i or "" for i in ids], labels, rows["delivered"], rate, slip, rows["late_delivered"],
+                      rows["open_overdue"], strict=True))
+    values = rows[measure]
+    colors = [LATE if v > 0 else ON_TIME for v in values] if measure == "median_slip_days" else LATE
+    text = [metric(measure).fmt(v) for v in values]
+    fig = go.Figure(go.Bar(
+        x=values, y=ys, orientation="h", customdata=custom, marker_color=colors, text=text, cliponaxis=False,
+        # Labels of negative (early) bars sit inside them, clear of the category labels on the left.
+        textposition=["inside" if v < 0 else "outside" for v in values], insidetextanchor="start", textangle=0,
+        hovertemplate="<b>%{customdata[1]}</b><br>Delivered in period: %{customdata[2]}"
+                      "<br>On time: %{customdata[3]}<br>Median slip: %{customdata[4]}"
+                      "<br>Delivered late: %{customdata[5]}<br>Open overdue: %{customdata[6]}<extra></extra>",
+    ))
+    shown = f" (worst {MAX_BARS} of {total})" if total > MAX_BARS else ""
+    fig.update_layout(title=f"{metric(measure).label} by {label.lower()}{shown}")
+    fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=ys, ticktext=labels, title=None,
+                     ticklabelstandoff=6)
+    fig.update_xaxes(title=MEASURES[measure], zeroline=True, rangemode="tozero" if measure != "median_slip_days"
+                     else "normal")
+    fig = styled(fig, height=max(280, 100 + 34 * len(rows)), legend=False)
+    fig.update_layout(margin_r=64)  # room for the value labels
+    common.chart(fig, key=key, dimension=click)
+    return True
+
+
+# --- trend and distribution -----------------------------------------------------------------
+left, right = st.columns([3, 2])
+with left:
+    week_chart()
+with right:
+    distribution_chart()
+
+# --- where it slipped -----------------------------------------------------------------------
+st.subheader("Where it slipped")
+c1, c2 = st.columns([3, 2])
+group = c1.segmented_control("Compare by", list(GROUPS), format_func=lambda g: GROUPS[g][0], default="client_name",
+                             required=True, key="deadlines_group") or "client_name"
+measure = c2.segmented_control(
+    "Measure", list(MEASURES), format_func=lambda m: metric(m).label, default="median_slip_days", required=True,
+    key="deadlines_measure",
+    help="Median slip and Delivered late count this period's deliveries; Open overdue is the state at as_of.",
+) or "median_slip_days"
+left, right = st.columns([3, 2])
+with left:
+    if bars_by(group, measure, "deadlines_by_group", GROUPS[group][1]):
+        st.caption(f"Click a bar to filter the whole dashboard by that {GROUPS[group][0].lower()}.")
+with right:
+    bars_by("slip_cause", measure, "deadlines_by_cause", None)
+
+with st.expander(f"Per-{GROUPS[group][0].lower()} numbers (table)"):
+    per_group = common.call(deadlines.slip_by, group)
+    group_cols = [group, "delivered", "on_time_rate", "median_slip_days", "late_delivered", "open_overdue",
+                  "max_days_overdue", "rescheduled_open"]
+    if group == "client_name":
+        group_cols.append("client_id")
+    common.table(
+        per_group[group_cols], key="deadlines_by_group_table", download=f"deadlines-by-{GROUPS[group][1]}",
+        column_config={
+            group: st.column_config.TextColumn(GROUPS[group][0]),
+            "client_id": st.column_config.TextColumn("Client id"),
+            **{n: st.column_config.NumberColumn(metric(n).label, format="%d", help=common.help_for(n))
+               for n in ("delivered", "late_delivered", "open_overdue", "rescheduled_open")},
+            "on_time_rate": st.column_config.ProgressColumn(metric("on_time_rate").label, format="percent",
+                                                            min_value=0, max_value=1,
+                                                            help=common.help_for("on_time_rate")),
+            "median_slip_days": st.column_config.NumberColumn(metric("median_slip_days").label, format="%+.1f wd",
+                                                              help=common.help_for("median_slip_days")),
+            "max_days_overdue": st.column_config.NumberColumn(metric("max_days_overdue").label, format="%d wd",
+                                                              help=common.help_for("max_days_overdue")),
+        },
+    )
+
+# --- the items behind the numbers -----------------------------------------------------------
+st.subheader("Open overdue deliverables")
+overdue = common.call(deadlines.overdue_list)
+overdue_cols = ["client_name", "project_name", "deliverable_name", "project_manager", "owner", "baseline_due",
+                "due_date", "days_overdue", "rescheduled", "slip_cause", "client_id", "project_id",
+                "deliverable_id", "kind", "account_manager", "slip_days"]
+common.table(
+    overdue[overdue_cols], key="deadlines_overdue", download="overdue-deliverables",
+    column_config={
+        "client_name": st.column_config.TextColumn("Client"),
+        "project_name": st.column_config.TextColumn("Project"),
+        "deliverable_name": st.column_config.TextColumn("Deliverable", width="medium"),
+        "project_manager": st.column_config.TextColumn("Project manager"),
+        "owner": st.column_config.TextColumn("Owner"),
+        "baseline_due": st.column_config.DateColumn("First agreed due", format="ddd DD MMM YYYY"),
+        "due_date": st.column_config.DateColumn("Current due", format="ddd DD MMM YYYY"),
+        "days_overdue": st.column_config.NumberColumn("Days overdue", format="%d wd",
+                                                      help=metric("max_days_overdue").description),
+        "rescheduled": st.column_config.CheckboxColumn("Rescheduled?",
+                                                       help=common.help_for("rescheduled_open")),
+        "slip_cause": st.column_config.TextColumn("Slip cause"),
+        "client_id": None, "project_id": None, "deliverable_id": None, "kind": None, "account_manager": None,
+        "slip_days": None,
+    },
+)
+
+st.subheader("Rescheduled deadlines")
+open_only = st.toggle("Open deliverables only", value=True, key="deadlines_resched_open",
+                      help="Off: every deliverable whose deadline moved, delivered ones included.")
+moved = common.call(deadlines.rescheduled_list, open_only)
+moved_cols = ["client_name", "project_name", "deliverable_name", "project_manager", "baseline_due", "due_date",
+              "moved_days", "delivered_date", "is_delivered", "overdue", "slip_cause", "client_id", "project_id",
+              "deliverable_id", "kind", "owner", "account_manager", "slip_days"]
+common.table(
+    moved[moved_cols], key="deadlines_rescheduled", download="rescheduled-deadlines",
+    column_config={
+        "client_name": st.column_config.TextColumn("Client"),
+        "project_name": st.column_config.TextColumn("Project"),
+        "deliverable_name": st.column_config.TextColumn("Deliverable", width="medium"),
+        "project_manager": st.column_config.TextColumn("Project manager"),
+        "baseline_due": st.column_config.DateColumn("First agreed due", format="ddd DD MMM YYYY"),
+        "due_date": st.column_config.DateColumn("Current due", format="ddd DD MMM YYYY"),
+        "moved_days": st.column_config.NumberColumn(
+            "Moved by", format="%+d wd",
+            help="Working days from the first agreed due date to the current one (positive = pushed back)."),
+        "delivered_date": None if open_only else st.column_config.DateColumn("Delivered", format="ddd DD MMM YYYY"),
+        "is_delivered": None if open_only else st.column_config.CheckboxColumn("Delivered?"),
+        "overdue": st.column_config.CheckboxColumn("Overdue?", help=common.help_for("open_overdue")),
+        "slip_cause": st.column_config.TextColumn("Slip cause"),
+        "client_id": None, "project_id": None, "deliverable_id": None, "kind": None, "owner": None,
+        "account_manager": None, "slip_days": None,
+    },
+)
+st.caption(f"wd = working days ({', '.join(ctx.settings.workdays)}, holidays excluded). "
+           f"Numbers as of {ctx.as_of:%a %d %b %Y %H:%M}; the period is {period_label}.")

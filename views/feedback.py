@@ -1,0 +1,221 @@
+"""Feedback: who is unhappy?
+
+The period's feedback (responses, NPS, CSAT, the average score on one 0–100 axis,
+detractors), NPS and CSAT month by month, each client's last-90-day score and which way
+it is moving, then the detractors, every comment, and the clients who have gone quiet.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from metrics import feedback
+from metrics.catalogue import metric
+from views import common
+
+con = common.connection()
+ctx = common.context()
+common.page_header("Feedback", ctx, con)
+
+TREND_DAYS = feedback.TREND_DAYS
+SILENT_DAYS = 90
+BAR_PX = 30
+# Direction of a client's score, last 90 days against the 90 days before: label → colour.
+DIRECTIONS = {
+    "down": ("Worse than the previous 90 days", "#d9480f"),
+    "flat": ("No change", "#868e96"),
+    "up": ("Better than the previous 90 days", "#2b8a3e"),
+    "new": ("No responses in the previous 90 days", "#adb5bd"),
+}
+
+CHART_CLIENTS = 25  # clients drawn in the per-client chart (all of them are in its table)
+
+
+def _styled(fig, title, height=380, legend=True):
+    """House style, with room for the title above the legend (they overlap in the default)."""
+    common.style(fig, height=height, legend=legend)
+    fig.update_layout(title={"text": title, "x": 0, "xanchor": "left", "y": 1, "yanchor": "top", "yref": "container",
+                             "pad": {"t": 12, "l": 8}, "font": {"size": 17}},
+                      margin={"t": 84 if legend else 56},
+                      legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"} if legend else None)
+    return fig
+
+
+def _client_labels(df):
+    """Escaped client names for a chart axis, with the id added where two names collide."""
+    names = [common.plot_text(n if isinstance(n, str) and n else i) for n, i in zip(df["client_name"],
+                                                                                   df["client_id"], strict=True)]
+    dup = pd.Series(names).duplicated(keep=False).to_numpy()
+    return [f"{n} ({common.plot_text(i)})" if d else n for n, i, d in zip(names, df["client_id"], dup, strict=True)]
+
+
+def _direction(change):
+    if pd.isna(change):
+        return "new"
+    return "down" if change < 0 else "up" if change > 0 else "flat"
+
+
+summary = common.call(feedback.feedback_summary)
+previous = common.call(feedback.feedback_summary, ctx=ctx.previous())
+common.kpi_tiles(["responses", "nps", "csat", "avg_normalized_score", "detractors"], summary, previous)
+
+monthly = common.call(feedback.monthly_scores)
+by_client = common.call(feedback.feedback_by_client)
+scored = by_client.dropna(subset=["score_last_90d"]) if len(by_client) else by_client
+scored = scored.sort_values(["score_last_90d", "client_name"], kind="stable").reset_index(drop=True)
+drawn = scored.head(CHART_CLIENTS)
+height = max(440, 150 + BAR_PX * len(drawn))
+left, right = st.columns(2)
+
+with left:
+    if monthly.empty or monthly[["nps", "csat"]].isna().all().all():
+        st.info("No NPS or CSAT response in the last 12 months: nothing to chart yet.", icon=":material/reviews:")
+    else:
+        fig = go.Figure()
+        for name, color in (("nps", common.PALETTE[1]), ("csat", common.PALETTE[2])):
+            fig.add_scatter(
+                x=monthly["month"], y=monthly[name], mode="lines+markers", name=metric(name).label,
+                line={"color": color, "width": 3}, marker={"size": 9}, connectgaps=False,
+                customdata=monthly[["responses"]].to_numpy(),
+                hovertemplate=(f"%{{x|%B %Y}}<br>{metric(name).label}: %{{y:.0f}}"
+                               "<br>Responses (both scales): %{customdata[0]}<extra></extra>"),
+            )
+        fig.add_hline(y=0, line_color="#adb5bd", line_width=1)
+        fig.update_layout(xaxis_title="Month", yaxis_title="NPS (−100…100) · CSAT (0…100)",
+                          xaxis={"tickformat": "%b %y", "dtick": "M1"}, yaxis={"range": [-105, 105], "dtick": 25})
+        common.chart(_styled(fig, "NPS and CSAT by month, last 12 months", height=height), key="feedback_monthly")
+        st.caption("Mind the scale: NPS runs from −100 to +100 (promoters minus detractors), CSAT from 0 to 100 "
+                   "(% satisfied). They share an axis, not a meaning: compare each line with its own past. "
+                   "A gap is a month without a response on that scale; the current month counts up to the "
+                   "as-of date.")
+
+with right:
+    if drawn.empty:
+        st.info(f"No client has a feedback response in the last {TREND_DAYS} days: no scores to compare.",
+                icon=":material/reviews:")
+    else:
+        labels = _client_labels(drawn)
+        direction = [_direction(c) for c in drawn["score_change"]]
+        fig = go.Figure()
+        for key, (legend, color) in DIRECTIONS.items():
+            part = drawn[[d == key for d in direction]]
+            if part.empty:
+                continue
+            fig.add_bar(
+                y=[labels[i] for i in part.index], x=part["score_last_90d"], orientation="h", name=legend,
+                marker_color=color, textposition="outside",
+                text=["new" if pd.isna(c) else f"{c:+.0f}" for c in part["score_change"]],
+                customdata=list(zip(part["client_id"].astype(str), part["score_prev_90d"], part["score_change"],
+                                    part["responses"], strict=True)),
+                hovertemplate=("<b>%{y}</b><br>Last 90 days: %{x:.0f}<br>Previous 90 days: %{customdata[1]:.0f}"
+                               "<br>Change: %{customdata[2]:+.0f}<br>Responses this period: %{customdata[3]}"
+                               "<extra></extra>"),
+            )
+        fig.update_layout(xaxis_title="Average normalised score, last 90 days (0–100)", yaxis_title=None,
+                          xaxis={"range": [0, 112]}, legend={"traceorder": "normal"},
+                          yaxis={"categoryorder": "array", "categoryarray": labels, "autorange": "reversed"})
+        common.chart(_styled(fig, f"Score per client, last {TREND_DAYS} days", height=height),
+                     key="feedback_clients", dimension="client")
+        notes = [f"Worst first; beside each bar, the change against the {TREND_DAYS} days before. "
+                 "Click a bar to filter by the client."]
+        if len(scored) > len(drawn):
+            notes.append(f"The {len(drawn)} lowest of {len(scored)} clients are drawn; all are in the table below.")
+        if len(by_client) > len(scored):
+            notes.append(f"{len(by_client) - len(scored)} client(s) without a response in the last {TREND_DAYS} "
+                         "days are not drawn.")
+        st.caption(" ".join(notes))
+
+if len(by_client):
+    with st.expander(f"Scores per client ({len(by_client)})", icon=":material/table:"):
+        ranked = by_client.sort_values(["score_last_90d", "client_name"], na_position="last", kind="stable")
+        common.table(ranked, key="feedback_client_table", download="feedback-per-client", column_config={
+            "client_id": st.column_config.TextColumn("ID"),
+            "client_name": st.column_config.TextColumn("Client"),
+            "account_manager": st.column_config.TextColumn("Account manager"),
+            "tier": st.column_config.TextColumn("Tier"),
+            "responses": st.column_config.NumberColumn("Responses", format="%d", help=common.help_for("responses")),
+            "nps": st.column_config.NumberColumn("NPS", format="%.0f", help=common.help_for("nps")),
+            "csat": st.column_config.NumberColumn("CSAT", format="%.0f", help=common.help_for("csat")),
+            "avg_normalized_score": st.column_config.NumberColumn(
+                "Avg score, period", format="%.0f", help=common.help_for("avg_normalized_score")),
+            "detractors": st.column_config.NumberColumn("Detractors", format="%d", help=common.help_for("detractors")),
+            "score_last_90d": st.column_config.ProgressColumn(
+                f"Score, last {TREND_DAYS} days", format="%.0f", min_value=0, max_value=100,
+                help=f"Average normalised score (0–100) of the {TREND_DAYS} days ending on the as-of date."),
+            "score_prev_90d": st.column_config.NumberColumn(
+                f"Previous {TREND_DAYS} days", format="%.0f", help=f"The same for the {TREND_DAYS} days before."),
+            "score_change": st.column_config.NumberColumn("Change", format="%+.0f",
+                                                          help="Last 90 days minus the previous 90 days."),
+            "last_score": st.column_config.NumberColumn("Last score", format="%d"),
+            "last_scale": st.column_config.TextColumn("Last scale"),
+            "last_normalized": None,
+            "last_received_on": st.column_config.DateColumn("Last response", format="D MMM YYYY"),
+        })
+
+# --- the items behind the numbers -------------------------------------------------------------
+
+RESPONSE_COLUMNS = {
+    "received_on": st.column_config.DateColumn("Received", format="ddd D MMM YYYY"),
+    "response_id": st.column_config.TextColumn("Response"),
+    "client_id": None,
+    "client_name": st.column_config.TextColumn("Client"),
+    "account_manager": st.column_config.TextColumn("Account manager"),
+    "project_id": None,
+    "project_name": st.column_config.TextColumn("Project"),
+    "scale": st.column_config.TextColumn("Scale", help="nps (0–10) or csat (1–5)."),
+    "score": st.column_config.NumberColumn("Score", format="%d", help="As given, on its own scale."),
+    "normalized": st.column_config.ProgressColumn("Score (0–100)", format="%.0f", min_value=0, max_value=100,
+                                                  help="NPS × 10 or (CSAT − 1) × 25."),
+    "detractor": st.column_config.CheckboxColumn("Detractor", help=common.help_for("detractors")),
+    "respondent": st.column_config.TextColumn("Respondent"),
+    "comment": st.column_config.TextColumn("Comment", width="large"),
+}
+ORDER = ["received_on", "client_name", "project_name", "scale", "score", "normalized", "comment", "respondent",
+         "account_manager", "detractor", "response_id"]
+
+
+def _ordered(df):
+    return df[ORDER + [c for c in df.columns if c not in ORDER]]
+
+
+st.subheader("Detractors this period")
+detractors = common.call(feedback.detractor_list)
+if detractors.empty:
+    st.success("No detractor in this period: no NPS score of 6 or less and no CSAT score of 2 or less.",
+               icon=":material/sentiment_satisfied:")
+else:
+    st.caption("NPS scores of 6 or less and CSAT scores of 2 or less, newest first, with what the client said.")
+    common.table(_ordered(detractors), key="feedback_detractors", download="detractors",
+                 column_config={**RESPONSE_COLUMNS, "detractor": None})
+
+st.subheader("What clients said")
+said = common.call(feedback.comments)
+if said.empty:
+    st.info("No response with a comment in this period.", icon=":material/chat:")
+else:
+    st.caption("Every comment received in the period, verbatim, newest first.")
+    common.table(_ordered(said), key="feedback_comments", download="feedback-comments",
+                 column_config=RESPONSE_COLUMNS)
+
+st.subheader(f"Silent clients (no feedback for {SILENT_DAYS} days)")
+silent = common.call(feedback.silent_clients, SILENT_DAYS)
+if silent.empty and by_client.empty:
+    st.info("No client to check: none matches these filters.", icon=":material/groups:")
+elif silent.empty:
+    st.success(f"Every active client has answered at least once in the last {SILENT_DAYS} days.",
+               icon=":material/check_circle:")
+else:
+    st.caption(f"Active clients without a response in the {SILENT_DAYS} days ending {ctx.as_of_date:%d %b %Y}, "
+               "those who never answered first. Silence is not satisfaction: ask them.")
+    common.table(silent, key="feedback_silent", download="silent-clients", column_config={
+        "client_id": st.column_config.TextColumn("Client ID"),
+        "client_name": st.column_config.TextColumn("Client"),
+        "account_manager": st.column_config.TextColumn("Account manager"),
+        "tier": st.column_config.TextColumn("Tier"),
+        "last_response": st.column_config.DateColumn("Last response", format="D MMM YYYY",
+                                                     help="Empty: the client has never answered."),
+        "days_silent": st.column_config.NumberColumn("Days silent", format="%d",
+                                                     help="Calendar days since the last response."),
+    })

@@ -1,0 +1,191 @@
+"""Weekly review: where is client service breaking this week?
+
+The default page, made for the meeting-room screen: the headline number of every family
+with its change against the previous period, the clients whose health is lowest (and the
+signal that pulls each one down), the most urgent items to act on now, and the last twelve
+weeks of the two service rates.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from metrics import approvals, deadlines, feedback, health, replies
+from metrics.catalogue import metric
+from views import common
+
+TILES = ["on_time_rate", "open_overdue", "awaiting_agency", "oldest_wait_hours", "sla_breach_rate", "pending",
+         "overdue", "nps"]
+SUMMARIES = (deadlines.deadlines_summary, replies.replies_summary, approvals.approvals_summary,
+             feedback.feedback_summary)
+AT_RISK = 10  # clients in the "lowest health" chart and table
+URGENT_ROWS = 5  # rows per urgent list
+TREND_WEEKS = 12
+SIGNAL_COLORS = dict(zip(health.SIGNALS, common.PALETTE, strict=False))
+NO_ISSUE = "None"
+
+
+def summary(ctx):
+    """Every family's tiles for ctx, in one dict (the names do not collide across families)."""
+    out = {}
+    for fn in SUMMARIES:
+        out.update(common.call(fn, ctx=ctx))
+    return out
+
+
+def issue_label(signal):
+    return health.SIGNAL_LABELS.get(signal, NO_ISSUE) if isinstance(signal, str) else NO_ISSUE
+
+
+def issue_reason(row):
+    signal = row["main_issue"]
+    return row[f"{signal}_reason"] if isinstance(signal, str) else "no signal lost any points"
+
+
+def at_risk_chart(rows, score_fmt):
+    fig = go.Figure()
+    for signal in [*health.SIGNALS, None]:
+        part = rows[rows["main_issue"].isna()] if signal is None else rows[rows["main_issue"] == signal]
+        if part.empty:
+            continue
+        label = issue_label(signal)
+        fig.add_bar(
+            x=part["health_score"], y=part["client_id"], orientation="h", name=label,
+            marker_color=SIGNAL_COLORS.get(signal, "#868e96"),
+            text=[score_fmt(v) for v in part["health_score"]], textposition="outside", cliponaxis=False,
+            customdata=[[cid, common.plot_text(name), label, common.plot_text(reason)]
+                        for cid, name, reason in zip(part["client_id"], part["client_name"], part["_reason"],
+                                                     strict=True)],
+            hovertemplate="<b>%{customdata[1]}</b> (%{customdata[0]})<br>Health score %{x:.0f}<br>"
+                          "Main issue: %{customdata[2]}<br>%{customdata[3]}<extra></extra>",
+        )
+    ids = rows["client_id"].tolist()
+    fig.update_yaxes(categoryorder="array", categoryarray=ids, tickmode="array", tickvals=ids,
+                     ticktext=[common.plot_text(n) for n in rows["client_name"]], autorange="reversed",
+                     title=None)
+    fig.update_xaxes(range=[0, 108], title="Health score (0–100 points)", tickvals=[0, 25, 50, 75, 100])
+    fig.update_layout(title=f"Lowest health scores (last {health.HEALTH_WINDOW_DAYS} days)", barmode="overlay",
+                      legend_title={"text": "Main issue:", "side": "left"})
+    return common.style(fig, height=max(240, 100 + 36 * len(rows)))
+
+
+def trend_chart(dl, rp):
+    fig = go.Figure()
+    for df, name, color in ((dl, "on_time_rate", "#2b8a3e"), (rp, "sla_breach_rate", "#d9480f")):
+        m = metric(name)
+        weeks = df["week"].dt.strftime("%Y-%m-%d")
+        fig.add_scatter(
+            x=df["week"], y=df[name], name=m.label, mode="lines+markers", line={"color": color, "width": 3},
+            marker={"size": 9}, customdata=[[w, m.label] for w in weeks], connectgaps=False,
+            hovertemplate="Week of %{customdata[0]}<br>%{customdata[1]}: %{y:.0%}<extra></extra>",
+        )
+    fig.update_yaxes(title="% of the week's deliveries / client requests", tickformat=".0%", rangemode="tozero")
+    fig.update_xaxes(title="Week starting", tickvals=dl["week"], tickformat="%d %b")
+    fig.update_layout(title=f"On-time delivery and reply SLA breaches, last {TREND_WEEKS} weeks")
+    return common.style(fig, height=380)
+
+
+con = common.connection()
+ctx = common.context()
+common.page_header("Weekly review", ctx, con)
+
+now = summary(ctx)
+prev = summary(ctx.previous())
+common.kpi_tiles(TILES, now, prev, per_row=4)
+
+# --- clients at risk --------------------------------------------------------------------------
+st.subheader("Clients at risk")
+board = common.call(health.client_health)
+scored = board[board["health_score"].notna()].sort_values(["health_score", "client_id"], kind="stable")
+lowest = scored.head(AT_RISK).copy()
+if lowest.empty:
+    st.info("No client has a health score for these filters: health needs a delivery, a client request, an "
+            f"approval round, a feedback response or a message to the client in the last "
+            f"{health.HEALTH_WINDOW_DAYS} days.", icon=":material/monitor_heart:")
+else:
+    lowest["_reason"] = [issue_reason(r) for _, r in lowest.iterrows()]
+    score_metric = metric("health_score")
+    left, right = st.columns([5, 8], gap="large")
+    with left:
+        common.chart(at_risk_chart(lowest, score_metric.fmt), key="overview_at_risk_chart", dimension="client")
+        st.caption("Click a bar to filter the whole dashboard by that client; the Clients page explains every "
+                   "signal.")
+    with right:
+        table = lowest.assign(main_issue=[issue_label(s) for s in lowest["main_issue"]])[
+            ["client_name", "health_score", "main_issue", "_reason"]]
+        common.table(table, key="overview_at_risk", height=38 + 35 * len(table), column_config={
+            "client_name": st.column_config.TextColumn("Client"),
+            "health_score": st.column_config.ProgressColumn(
+                score_metric.label, min_value=0, max_value=100, format="%.0f", color="auto", width=130,
+                help=common.help_for("health_score")),
+            "main_issue": st.column_config.TextColumn("Main issue", width=130,
+                                                      help="The signal that lost the most points."),
+            "_reason": st.column_config.TextColumn("Why (the main issue)", width="large",
+                                                   help="What the main issue's score is made of."),
+        })
+        st.page_link("views/clients.py", label="Every client's health, signal by signal",
+                     icon=":material/arrow_forward:")
+
+# --- most urgent items ------------------------------------------------------------------------
+st.subheader("Act on these now")
+c1, c2, c3 = st.columns(3, gap="large")
+with c1:
+    st.markdown("**Overdue deliverables**, longest overdue first")
+    od = common.call(deadlines.overdue_list).head(URGENT_ROWS)
+    if od.empty:
+        st.success("No open deliverable is past its due date.", icon=":material/check_circle:")
+    else:
+        st.dataframe(od[["deliverable_name", "client_name", "days_overdue", "project_manager"]], hide_index=True,
+                     width="stretch", key="overview_overdue", column_config={
+                         "deliverable_name": st.column_config.TextColumn("Deliverable"),
+                         "client_name": st.column_config.TextColumn("Client"),
+                         "days_overdue": st.column_config.NumberColumn(
+                             "Overdue", format="%.0f d", help="Working days past the current due date."),
+                         "project_manager": st.column_config.TextColumn("Project manager"),
+                     })
+    st.page_link("views/deadlines.py", label="All deadlines", icon=":material/arrow_forward:")
+with c2:
+    st.markdown("**Clients waiting on us**, longest wait first")
+    q = common.call(replies.queue, "agency").head(URGENT_ROWS)
+    if q.empty:
+        st.success("No client message is waiting for a reply.", icon=":material/check_circle:")
+    else:
+        st.dataframe(q[["client_name", "channel", "wait_hours", "owner", "breached"]], hide_index=True,
+                     width="stretch", key="overview_queue", column_config={
+                         "client_name": st.column_config.TextColumn("Client"),
+                         "channel": st.column_config.TextColumn("Channel"),
+                         "wait_hours": st.column_config.NumberColumn(
+                             "Waiting", format="%.1f h", help="Business hours since the client's message."),
+                         "owner": st.column_config.TextColumn("Account manager"),
+                         "breached": st.column_config.CheckboxColumn(
+                             "Past SLA", help="Already waiting longer than the channel's reply SLA."),
+                     })
+    st.page_link("views/unanswered.py", label="All unanswered threads", icon=":material/arrow_forward:")
+with c3:
+    st.markdown("**Overdue approvals**, oldest first")
+    pend = common.call(approvals.pending_list)
+    late = pend[pend["is_overdue"]].head(URGENT_ROWS)
+    if late.empty:
+        st.success("No approval round is past its deadline.", icon=":material/check_circle:")
+    else:
+        st.dataframe(late[["deliverable", "client_name", "round", "age_days", "approver"]], hide_index=True,
+                     width="stretch", key="overview_approvals", column_config={
+                         "deliverable": st.column_config.TextColumn("Deliverable"),
+                         "client_name": st.column_config.TextColumn("Client"),
+                         "round": st.column_config.NumberColumn("Round", format="%d"),
+                         "age_days": st.column_config.NumberColumn(
+                             "Waiting", format="%.0f d", help="Working days since the round was sent."),
+                         "approver": st.column_config.TextColumn("Approver"),
+                     })
+    st.page_link("views/approvals.py", label="All approvals", icon=":material/arrow_forward:")
+
+# --- trend --------------------------------------------------------------------------------------
+dl = common.call(deadlines.deadline_trend, TREND_WEEKS)
+rp = common.call(replies.reply_trend, TREND_WEEKS)
+if dl["on_time_rate"].isna().all() and rp["sla_breach_rate"].isna().all():
+    st.info(f"No delivery and no client request in the last {TREND_WEEKS} weeks for these filters: no trend "
+            "to draw.", icon=":material/show_chart:")
+else:
+    common.chart(trend_chart(dl, rp), key="overview_trend", dimension="week")
+    st.caption("Click a week to look at that week alone.")

@@ -1,0 +1,319 @@
+"""Unanswered: who is waiting on us, and whom are we waiting on?
+
+Right now: the open reply queues on both sides (clients waiting on us, us waiting on
+clients), by age and by account manager, and the threads behind them. Over the period:
+how fast we answer (median and p90 response, SLA breaches) by week and by channel, and
+how many agency people speak to each client (voices).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from metrics import replies
+from metrics.catalogue import metric
+from metrics.health import IDEAL_VOICES
+from views import common
+
+con = common.connection()
+ctx = common.context()
+common.page_header("Unanswered", ctx, con)
+
+SIDE_LABELS = {"agency": "Clients waiting on us", "client": "We wait on clients"}
+NO_OWNER = "(no account manager)"
+NO_CHANNEL = "(no channel)"
+BAR_PX = 34  # height per category of a horizontal bar chart
+
+
+def _label(value, missing):
+    """Sheet text for a plotly label: escaped, with a readable stand-in when missing."""
+    return missing if value is None or pd.isna(value) or str(value) == "" else common.plot_text(value)
+
+
+def _raw(value):
+    """An id for customdata[0]: empty when missing, so a click on it filters nothing."""
+    return "" if value is None or pd.isna(value) else str(value)
+
+
+def _bar_height(n):
+    return max(380, 130 + BAR_PX * n)
+
+
+def _styled(fig, title, height=380, legend=True):
+    """House style, with room for the title above the legend (they overlap in the default)."""
+    common.style(fig, height=height, legend=legend)
+    fig.update_layout(title={"text": title, "x": 0, "xanchor": "left", "y": 1, "yanchor": "top", "yref": "container",
+                             "pad": {"t": 12, "l": 8}, "font": {"size": 17}},
+                      margin={"t": 84 if legend else 56},
+                      legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"} if legend else None)
+    return fig
+
+
+def _headroom(values, factor=1.22):
+    """An axis range with room for the labels printed beyond the longest bar."""
+    top = pd.to_numeric(pd.Series(values), errors="coerce").max()
+    return [0, float(top) * factor if pd.notna(top) and top > 0 else 1]
+
+
+def _sla_line(fig):
+    """The reply SLA as a dashed line (the default one when it differs by channel)."""
+    sla = ctx.settings.sla_hours(None)
+    by_channel = len(ctx.settings.reply_sla_hours) > 1
+    fig.add_hline(y=sla, line_dash="dash", line_color="#868e96", annotation_position="top left",
+                  annotation_text=f"SLA {sla:g} h" + (" (default)" if by_channel else ""))
+
+
+# One episode mart per filter set (cached); every view below is built from it instead of
+# rebuilding it, as the replies API allows.
+mart = common.call(replies.episodes)
+summary = replies.replies_summary(con, ctx, mart=mart)
+previous = replies.replies_summary(con, ctx.previous(), mart=common.call(replies.episodes, ctx=ctx.previous()))
+
+st.markdown(f"**Right now** · open threads at {ctx.as_of:%a %d %b %H:%M}")
+common.kpi_tiles(["awaiting_agency", "oldest_wait_hours", "breached_open", "awaiting_client"], summary, previous)
+st.markdown(f"**This period** · client requests opened {ctx.period_start:%d %b} – {ctx.period_end:%d %b}")
+common.kpi_tiles(["median_response_hours", "p90_response_hours", "sla_breach_rate"], summary, previous)
+
+# --- the queues now ------------------------------------------------------------------------
+
+st.subheader("Open queues")
+by_bucket = replies.queue_by_bucket(con, ctx, mart=mart)
+by_owner = replies.queue_by_owner(con, ctx, mart=mart)
+queue_height = _bar_height(2 * max(len(replies.AGE_BUCKETS), by_owner["account_manager"].nunique(dropna=False)))
+left, right = st.columns(2)
+
+with left:
+    if not (by_bucket["open_episodes"] > 0).any():
+        st.info("No open threads on either side at this moment: nobody is waiting.", icon=":material/inbox:")
+    else:
+        # Oldest bucket on top: the worst first, the age order kept.
+        order = list(reversed(replies.AGE_BUCKETS))
+        fig = go.Figure()
+        for side in replies.SIDES:
+            part = by_bucket[by_bucket["side"] == side].set_index("age_bucket").reindex(order).reset_index()
+            fig.add_bar(
+                y=part["age_bucket"], x=part["open_episodes"], orientation="h", name=SIDE_LABELS[side],
+                marker_color=common.SIDE_COLORS[side], text=part["open_episodes"], textposition="outside",
+                hovertemplate=f"{SIDE_LABELS[side]}<br>Waiting %{{y}}: %{{x}} threads<extra></extra>",
+            )
+        fig.update_layout(barmode="group", xaxis_title="Open threads", yaxis_title="Waiting for (business time)",
+                          xaxis={"range": _headroom(by_bucket["open_episodes"], 1.12)},
+                          yaxis={"categoryorder": "array", "categoryarray": order, "autorange": "reversed"})
+        common.chart(_styled(fig, "Open threads by time waited", height=queue_height),
+                     key="unanswered_buckets")
+
+with right:
+    if by_owner.empty:
+        st.info("No open threads, so no account manager has anyone waiting.", icon=":material/inbox:")
+    else:
+        owners = by_owner.assign(owner_label=[_label(v, NO_OWNER) for v in by_owner["account_manager"]])
+        agency = owners[owners["side"] == "agency"].sort_values(
+            ["open_episodes", "max_wait_hours"], ascending=False, kind="stable")
+        order = list(dict.fromkeys([*agency["owner_label"], *owners["owner_label"]]))
+        fig = go.Figure()
+        for side in replies.SIDES:
+            part = owners[owners["side"] == side]
+            fig.add_bar(
+                y=part["owner_label"], x=part["open_episodes"], orientation="h", name=SIDE_LABELS[side],
+                marker_color=common.SIDE_COLORS[side],
+                text=[f"{o} ({b} past SLA)" if b else str(o) for o, b in zip(part["open_episodes"],
+                                                                             part["breached_open"], strict=True)],
+                textposition="outside",
+                customdata=list(zip([_raw(v) for v in part["account_manager"]], part["breached_open"],
+                                    part["max_wait_hours"], strict=True)),
+                hovertemplate=(f"<b>%{{y}}</b> · {SIDE_LABELS[side]}<br>Open threads: %{{x}}"
+                               "<br>Past SLA: %{customdata[1]}<br>Longest wait: %{customdata[2]:.1f} h"
+                               "<extra></extra>"),
+            )
+        fig.update_layout(barmode="group", xaxis_title="Open threads", yaxis_title=None,
+                          xaxis={"range": _headroom(owners["open_episodes"], 1.45)},
+                          yaxis={"categoryorder": "array", "categoryarray": order, "autorange": "reversed"})
+        common.chart(_styled(fig, "Open threads by account manager", height=queue_height),
+                     key="unanswered_owners", dimension="account_manager")
+        st.caption("Each client's account manager owns its threads. Click a bar to filter by that person.")
+
+QUEUE_COLUMNS = {
+    "episode_id": None,
+    "thread_id": st.column_config.TextColumn("Thread"),
+    "client_id": None,
+    "client_name": st.column_config.TextColumn("Client"),
+    "project_id": None,
+    "project_name": st.column_config.TextColumn("Project"),
+    "channel": st.column_config.TextColumn("Channel"),
+    "owner": st.column_config.TextColumn("Owner", help="The client's account manager."),
+    "sender": st.column_config.TextColumn("Sent by", help="Who sent the message that opened the wait."),
+    "opened_local": st.column_config.DatetimeColumn("Opened", format="ddd D MMM YYYY, HH:mm",
+                                                    help=f"When the wait began, agency time ({ctx.tz})."),
+    "wait_hours": st.column_config.NumberColumn(
+        "Waited", format="%.1f h", help="Business hours from the opening message to as_of."),
+    "sla_hours": st.column_config.NumberColumn(
+        "SLA", format="%.0f h", help="The reply SLA of the thread's channel, in business hours."),
+    "breached": st.column_config.CheckboxColumn("Past SLA", help=common.help_for("breached_open")),
+    "age_bucket": st.column_config.TextColumn("Age"),
+}
+ORDER = ["client_name", "project_name", "channel", "owner", "opened_local", "wait_hours", "sla_hours", "breached",
+         "sender", "age_bucket", "thread_id"]
+
+
+def _queue_table(side, key, download, intro, empty):
+    q = replies.queue(con, ctx, side, mart=mart)
+    if q.empty:
+        st.success(empty, icon=":material/check_circle:")
+        return
+    st.caption(intro)
+    common.table(q[ORDER + [c for c in q.columns if c not in ORDER]], key=key, column_config=QUEUE_COLUMNS,
+                 download=download)
+
+
+st.markdown("**Longest-waiting threads**")
+tab_agency, tab_client = st.tabs([
+    f"{SIDE_LABELS['agency']} ({metric('awaiting_agency').fmt(summary.get('awaiting_agency'))})",
+    f"{SIDE_LABELS['client']} ({metric('awaiting_client').fmt(summary.get('awaiting_client'))})",
+])
+with tab_agency:
+    _queue_table("agency", "unanswered_queue_agency", "clients-waiting-on-us",
+                 "Open threads where the client wrote last and needs a reply, longest wait first. "
+                 "Waits count business hours only.",
+                 "No client is waiting on us at this moment.")
+with tab_client:
+    _queue_table("client", "unanswered_queue_client", "we-wait-on-clients",
+                 "Open threads where we asked the client something and have had no answer, longest wait first. "
+                 "The SLA is ours, shown for comparison: clients are not bound by it.",
+                 "We are not waiting on any client at this moment.")
+
+# --- how fast we answer --------------------------------------------------------------------
+
+st.subheader("How fast we answer")
+st.caption("Agency replies to client requests, by the week the request arrived (weeks end on the as-of date; "
+           "click a week to make it the period) and, for this period, by the channel the client used "
+           "(click a channel to filter by it).")
+trend = replies.reply_trend(con, ctx, mart=mart)
+by_channel = replies.response_by_channel(con, ctx, mart=mart)
+weeks_iso = [f"{w:%Y-%m-%d}" for w in pd.to_datetime(trend["week"])] if len(trend) else []
+week_custom = [[w, n] for w, n in zip(weeks_iso, trend["episodes_opened"], strict=True)] if len(trend) else []
+c1, c2, c3 = st.columns(3)
+
+with c1:
+    if trend.empty or trend[["median_response_hours", "p90_response_hours"]].isna().all().all():
+        st.info("No answered client request in the last 12 weeks: no response time to chart.",
+                icon=":material/schedule:")
+    else:
+        fig = go.Figure()
+        for name, color, dash in (("median_response_hours", common.PALETTE[1], "solid"),
+                                  ("p90_response_hours", common.PALETTE[0], "dot")):
+            fig.add_scatter(
+                x=trend["week"], y=trend[name], mode="lines+markers", name=metric(name).label,
+                line={"color": color, "dash": dash, "width": 3}, marker={"size": 9}, customdata=week_custom,
+                hovertemplate=(f"Week of %{{x|%d %b %Y}}<br>{metric(name).label}: %{{y:.1f}} h"
+                               "<br>Client requests: %{customdata[1]}<extra></extra>"),
+            )
+        _sla_line(fig)
+        fig.update_layout(xaxis_title="Week starting", yaxis_title="Business hours",
+                          xaxis={"tickformat": "%d %b"}, yaxis={"rangemode": "tozero"})
+        common.chart(_styled(fig, "Response time by week"), key="unanswered_response_trend", dimension="week")
+
+with c2:
+    if trend.empty or trend["sla_breach_rate"].isna().all():
+        st.info("No client request in the last 12 weeks: no SLA breach rate to chart.", icon=":material/schedule:")
+    else:
+        fig = go.Figure()
+        fig.add_bar(
+            x=trend["week"], y=trend["sla_breach_rate"], name=metric("sla_breach_rate").label,
+            marker_color=common.PALETTE[0], customdata=week_custom,
+            hovertemplate=("Week of %{x|%d %b %Y}<br>SLA breach rate: %{y:.0%}"
+                           "<br>Client requests: %{customdata[1]}<extra></extra>"),
+        )
+        fig.update_layout(xaxis_title="Week starting", yaxis_title="Requests past SLA",
+                          xaxis={"tickformat": "%d %b"}, yaxis={"tickformat": ".0%", "rangemode": "tozero"})
+        common.chart(_styled(fig, "SLA breach rate by week", legend=False), key="unanswered_breach_trend",
+                     dimension="week")
+
+with c3:
+    answered = by_channel.dropna(subset=["median_response_hours"]) if len(by_channel) else by_channel
+    if answered.empty:
+        st.info("No client request opened and answered in this period: no response time by channel.",
+                icon=":material/forum:")
+    else:
+        answered = answered.sort_values(["median_response_hours", "p90_response_hours"], ascending=False,
+                                        kind="stable")
+        labels = [_label(c, NO_CHANNEL) for c in answered["channel"]]
+        custom = list(zip([_raw(c) for c in answered["channel"]], answered["episodes_opened"],
+                          answered["sla_breach_rate"], strict=True))
+        fig = go.Figure()
+        for name, color in (("median_response_hours", common.PALETTE[1]), ("p90_response_hours", common.PALETTE[0])):
+            fig.add_bar(
+                x=labels, y=answered[name], name=metric(name).label, marker_color=color, customdata=custom,
+                texttemplate="%{y:.1f}", textposition="outside",
+                hovertemplate=(f"<b>%{{x}}</b><br>{metric(name).label}: %{{y:.1f}} h"
+                               "<br>Client requests: %{customdata[1]}<br>SLA breach rate: %{customdata[2]:.0%}"
+                               "<extra></extra>"),
+            )
+        _sla_line(fig)
+        top = max(answered["p90_response_hours"].max(), ctx.settings.sla_hours(None))
+        fig.update_layout(barmode="group", xaxis_title="Channel of the client's message", yaxis_title="Business hours",
+                          yaxis={"range": _headroom([top], 1.15)})
+        common.chart(_styled(fig, "Response time by channel"), key="unanswered_channels",
+                     dimension="channel")
+
+# --- voices ----------------------------------------------------------------------------------
+
+st.subheader("Who speaks to each client")
+st.caption(f"Distinct people who wrote for each side in the period. More than {IDEAL_VOICES} agency voices "
+           "means the client has no single point of contact. Click a bar to filter by the client.")
+voices = common.call(replies.voices)
+ranked = voices.sort_values(["agency_voices", "client_name"], ascending=[False, True], kind="stable") \
+    if len(voices) else voices
+spoken = ranked[ranked["agency_voices"] > 0] if len(ranked) else ranked
+height = max(260, 130 + BAR_PX * len(spoken))  # bars keep their thickness however few there are
+left, right = st.columns(2)
+with left:
+    if spoken.empty:
+        st.info("No agency message to any client in this period: no voices to count.", icon=":material/groups:")
+    else:
+        names = [_label(n, common.plot_text(i)) for n, i in zip(spoken["client_name"], spoken["client_id"],
+                                                                strict=True)]
+        dup = pd.Series(names).duplicated(keep=False).to_numpy()
+        names = [f"{n} ({common.plot_text(i)})" if d else n
+                 for n, i, d in zip(names, spoken["client_id"], dup, strict=True)]
+        over = spoken["agency_voices"] > IDEAL_VOICES
+        fig = go.Figure()
+        fig.add_bar(
+            y=names, x=spoken["agency_voices"], orientation="h", name=metric("agency_voices").label,
+            marker_color=[common.SIDE_COLORS["agency"] if o else "#adb5bd" for o in over],
+            text=spoken["agency_voices"], textposition="outside",
+            customdata=list(zip(spoken["client_id"].astype(str),
+                                [common.plot_text(s) for s in spoken["agency_senders"]], strict=True)),
+            hovertemplate="<b>%{y}</b><br>Agency voices: %{x}<br>%{customdata[1]}<extra></extra>",
+        )
+        fig.add_vline(x=IDEAL_VOICES, line_dash="dash", line_color="#495057", line_width=2,
+                      annotation_text=f"up to {IDEAL_VOICES} is ideal", annotation_position="bottom right")
+        fig.update_layout(xaxis_title="Agency voices (people)", yaxis_title=None,
+                          xaxis={"dtick": 1, "range": _headroom(spoken["agency_voices"], 1.1)},
+                          yaxis={"categoryorder": "array", "categoryarray": names, "autorange": "reversed"})
+        common.chart(_styled(fig, "Agency people writing to each client", height=height, legend=False),
+                     key="unanswered_voices", dimension="client")
+        silent = len(voices) - len(spoken)
+        if silent:
+            st.caption(f"Not drawn: {silent} client(s) with no agency message in the period (listed in the table).")
+with right:
+    if ranked.empty:
+        st.info("No client to list: none matches these filters.", icon=":material/groups:")
+    else:
+        common.table(
+            ranked,
+            key="unanswered_voices_table",
+            download="voices-per-client",
+            height=height if len(ranked) > 10 else "auto",
+            column_config={
+                "client_id": st.column_config.TextColumn("ID"),
+                "client_name": st.column_config.TextColumn("Client"),
+                "account_manager": st.column_config.TextColumn("Account manager"),
+                "agency_voices": st.column_config.NumberColumn("Agency voices", format="%d",
+                                                               help=common.help_for("agency_voices")),
+                "client_voices": st.column_config.NumberColumn("Client voices", format="%d",
+                                                               help=common.help_for("client_voices")),
+                "agency_senders": st.column_config.TextColumn("Agency senders", width="large"),
+            },
+        )

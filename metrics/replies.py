@@ -70,11 +70,13 @@ QUEUE_COLUMNS: tuple[str, ...] = (
 # agency messages and client episodes. One window pass over each thread (ordered by
 # sent_at, then message_id) numbers the messages, counts the client messages so far and
 # looks one message ahead; a run is keyed by (thread, direction, number of messages of
-# the other direction before it). Messages after as_of are dropped first, so they
-# neither open nor answer anything.
+# the other direction before it), i.e. the `outs_before` of a client message or the
+# `ins_before` of an agency message. Only ids and times go through the window's sort; the
+# opener's other columns are joined back afterwards, which halves the work on 1M rows.
+# Messages after as_of are dropped first, so they neither open nor answer anything.
 _EPISODES_SQL = f"""
 WITH o AS (
-    SELECT message_id, thread_id, client_id, project_id, channel, sender, sent_at,
+    SELECT message_id, thread_id, sent_at,
            direction = 'in' AS is_in,
            coalesce(needs_reply, direction = 'in') AS needs_reply,
            row_number() OVER w AS pos,
@@ -93,9 +95,7 @@ r AS (
     WHERE needs_reply OR run_end
 ),
 openers AS (
-    SELECT thread_id, is_in, run_key,
-           arg_min({{'id': message_id, 'at': sent_at, 'channel': channel, 'sender': sender,
-                    'client_id': client_id, 'project_id': project_id}}, pos) AS op
+    SELECT thread_id, is_in, run_key, arg_min(message_id, pos) AS opened_by
     FROM r
     WHERE needs_reply
     GROUP BY thread_id, is_in, run_key
@@ -103,21 +103,21 @@ openers AS (
 ends AS (
     SELECT thread_id, is_in, run_key, next_id, next_at FROM r WHERE run_end
 )
-SELECT e.op.id AS episode_id,
+SELECT e.opened_by AS episode_id,
        CASE WHEN e.is_in THEN 'agency' ELSE 'client' END AS side,
        e.thread_id,
-       e.op.id AS opened_by,
-       e.op.at AS opened_at,
+       e.opened_by,
+       m.sent_at AS opened_at,
        n.next_at AS answered_at,
        n.next_id AS answered_by,
-       e.op.channel AS channel,
-       e.op.sender AS sender,
-       e.op.client_id AS client_id, c.client_name, c.account_manager, c.tier,
-       e.op.project_id AS project_id, p.project_name, p.project_manager, p.department
+       m.channel, m.sender,
+       m.client_id, c.client_name, c.account_manager, c.tier,
+       m.project_id, p.project_name, p.project_manager, p.department
 FROM openers e
+JOIN messages m ON m.message_id = e.opened_by
 LEFT JOIN ends n ON n.thread_id = e.thread_id AND n.is_in = e.is_in AND n.run_key = e.run_key
-LEFT JOIN ({CLIENTS_SQL}) c ON c.client_id = e.op.client_id
-LEFT JOIN ({PROJECTS_SQL}) p ON p.project_id = e.op.project_id
+LEFT JOIN ({CLIENTS_SQL}) c ON c.client_id = m.client_id
+LEFT JOIN ({PROJECTS_SQL}) p ON p.project_id = m.project_id
 ORDER BY opened_at, episode_id, side
 """
 

@@ -22,13 +22,6 @@ MAX_BARS = 30
 DATE = "ddd DD MMM YYYY"
 
 
-def styled(fig, height=360, legend=True):
-    """House style, with room for the chart title above the legend."""
-    common.style(fig, height=height, legend=legend)
-    fig.update_layout(margin={"t": 84 if legend else 48},
-                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0} if legend else None)
-    return fig
-
 con = common.connection()
 ctx = common.context()
 common.page_header("Approvals", ctx, con)
@@ -44,14 +37,6 @@ sla = ctx.settings.approval_sla_days
 by_client = common.call(approvals.lag_by_client)
 
 
-def _client_axis(rows):
-    """Bars keyed by client_id (two clients may share a name), labelled with the name."""
-    ids = rows["client_id"].tolist()
-    labels = [common.plot_text(n if n is not None and not pd.isna(n) else i) for i, n in
-              zip(ids, rows["client_name"], strict=True)]
-    return ids, labels
-
-
 def lag_chart():
     rows = by_client[by_client["median_lag_days"].notna()]
     if rows.empty:
@@ -61,7 +46,7 @@ def lag_chart():
     rows = rows.sort_values(["median_lag_days", "answered"], ascending=False, kind="stable")
     total = len(rows)
     rows = rows.head(MAX_BARS)
-    ids, labels = _client_axis(rows)
+    ids, labels = common.client_axis(rows)
     rate = [f"{r:.0%}" if pd.notna(r) else "—" for r in rows["first_round_approval_rate"]]
     custom = list(zip(ids, labels, rows["answered"], rate, strict=True))
     fig = go.Figure(go.Bar(
@@ -79,7 +64,7 @@ def lag_chart():
     fig.update_layout(title=f"Median approval lag by client, this period{shown}")
     fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=ids, ticktext=labels, title=None)
     fig.update_xaxes(title="Median lag (working days from sent to answer)", rangemode="tozero")
-    fig = styled(fig, height=max(280, 100 + 34 * len(rows)), legend=False)
+    fig = common.style(fig, height=max(280, 100 + 34 * len(rows)), legend=False)
     fig.update_layout(margin={"r": 64, "t": 84})  # room for the value labels; level with the chart beside it
     common.chart(fig, key="approvals_lag_chart", dimension="client")
     return True
@@ -93,7 +78,7 @@ def pending_chart():
     rows = rows.sort_values(["overdue", "pending", "oldest_pending_days"], ascending=False, kind="stable")
     total = len(rows)
     rows = rows.head(MAX_BARS)
-    ids, labels = _client_axis(rows)
+    ids, labels = common.client_axis(rows)
     oldest = [metric("oldest_pending_days").fmt(v) for v in rows["oldest_pending_days"]]
     custom = list(zip(ids, labels, rows["pending"], rows["overdue"], oldest, strict=True))
     hover = ("<b>%{customdata[1]}</b><br>Pending: %{customdata[2]}<br>Overdue: %{customdata[3]}"
@@ -109,7 +94,7 @@ def pending_chart():
     fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=ids, ticktext=labels, title=None)
     fig.update_xaxes(title="Rounds waiting for the client", rangemode="tozero", dtick=1 if
                      rows["pending"].max() <= 12 else None)
-    common.chart(styled(fig, height=max(280, 130 + 34 * len(rows))), key="approvals_pending_chart",
+    common.chart(common.style(fig, height=max(280, 130 + 34 * len(rows))), key="approvals_pending_chart",
                  dimension="client")
     return True
 
@@ -147,7 +132,7 @@ def week_chart():
     fig.update_yaxes(title="Rounds answered", rangemode="tozero", secondary_y=False)
     fig.update_yaxes(title="Approved in round 1 (% of approved)", tickformat=".0%", range=[0, 1.05], dtick=0.25,
                      showgrid=False, secondary_y=True)
-    common.chart(styled(fig), key="approvals_week_chart", dimension="week")
+    common.chart(common.style(fig), key="approvals_week_chart", dimension="week")
     st.caption("Click a week to review just that week.")
 
 

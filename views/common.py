@@ -273,15 +273,28 @@ def kpi_tiles(names: Sequence[str], now: dict[str, Any], prev: dict[str, Any] | 
                        help=m.description + note, border=True)
 
 
-def style(fig: go.Figure, height: int = 360, legend: bool = True) -> go.Figure:
-    """House chart style: readable on a meeting-room screen, no clutter."""
+def style(fig: go.Figure, height: int = 360, legend: bool = True, title: str | None = None) -> go.Figure:
+    """House chart style: readable on a meeting-room screen, the title above a left-aligned
+    legend (never on top of it), no clutter."""
+    if title is not None:
+        fig.update_layout(title_text=title)
     fig.update_layout(
-        height=height, margin={"l": 8, "r": 8, "t": 64, "b": 8}, font={"size": 14},
-        title={"x": 0, "xanchor": "left", "y": 0.98, "yanchor": "top"},
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"} if legend else None,
+        height=height, margin={"l": 8, "r": 8, "t": 84 if legend else 56, "b": 8}, font={"size": 14},
+        title={"x": 0, "xanchor": "left", "y": 1, "yanchor": "top", "yref": "container", "pad": {"t": 12, "l": 8},
+               "font": {"size": 17}},
+        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"} if legend else None,
         showlegend=legend, hoverlabel={"font_size": 14}, colorway=PALETTE, dragmode=False,
     )
     return fig
+
+
+def client_axis(rows: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """(client ids, escaped labels) for a chart axis: bars are keyed by id (two clients may
+    share a name), labelled with the name, plus the id where names collide."""
+    ids = [str(i) for i in rows["client_id"]]
+    names = [plot_text(n if isinstance(n, str) and n else i) for n, i in zip(rows["client_name"], ids, strict=True)]
+    dup = pd.Series(names, dtype=object).duplicated(keep=False).to_numpy()
+    return ids, [f"{n} ({plot_text(i)})" if d else n for n, i, d in zip(names, ids, dup, strict=True)]
 
 
 # No plotly toolbar: directors read and click, they don't pan and zoom.

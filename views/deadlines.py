@@ -33,14 +33,6 @@ LATE, ON_TIME, MUTED = "#d9480f", "#2b8a3e", "#a5c8ee"
 MAX_BARS = 30
 
 
-def styled(fig, height=360, legend=True):
-    """House style, with room for the chart title above the legend."""
-    common.style(fig, height=height, legend=legend)
-    fig.update_layout(margin={"t": 84 if legend else 48},
-                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0} if legend else None)
-    return fig
-
-
 con = common.connection()
 ctx = common.context()
 common.page_header("Deadlines", ctx, con)
@@ -82,7 +74,7 @@ def week_chart():
     fig.update_yaxes(title="Deliverables delivered", rangemode="tozero", secondary_y=False)
     fig.update_yaxes(title="On time (% of delivered)", tickformat=".0%", range=[0, 1.05], dtick=0.25, showgrid=False,
                      secondary_y=True)
-    common.chart(styled(fig), key="deadlines_week_chart", dimension="week")
+    common.chart(common.style(fig), key="deadlines_week_chart", dimension="week")
     st.caption("Click a week to review just that week.")
 
 
@@ -105,7 +97,7 @@ def distribution_chart():
     fig.update_xaxes(title="Slip (working days after baseline; negative = early)", dtick=1 if
                      dist["slip_days"].nunique() < 20 else None)
     fig.update_yaxes(title="Deliverables", rangemode="tozero", dtick=1 if len(dist) <= 12 else None)
-    common.chart(styled(fig), key="deadlines_slip_hist")
+    common.chart(common.style(fig), key="deadlines_slip_hist")
 
 
 def bars_by(dimension: str, measure: str, key: str, click: str | None):
@@ -151,7 +143,7 @@ def bars_by(dimension: str, measure: str, key: str, click: str | None):
                      ticklabelstandoff=6)
     fig.update_xaxes(title=MEASURES[measure], zeroline=True, rangemode="tozero" if measure != "median_slip_days"
                      else "normal")
-    fig = styled(fig, height=max(280, 100 + 34 * len(rows)), legend=False)
+    fig = common.style(fig, height=max(280, 100 + 34 * len(rows)), legend=False)
     fig.update_layout(margin_r=64)  # room for the value labels
     common.chart(fig, key=key, dimension=click)
     return True

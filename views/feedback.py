@@ -33,24 +33,6 @@ DIRECTIONS = {
 CHART_CLIENTS = 25  # clients drawn in the per-client chart (all of them are in its table)
 
 
-def _styled(fig, title, height=380, legend=True):
-    """House style, with room for the title above the legend (they overlap in the default)."""
-    common.style(fig, height=height, legend=legend)
-    fig.update_layout(title={"text": title, "x": 0, "xanchor": "left", "y": 1, "yanchor": "top", "yref": "container",
-                             "pad": {"t": 12, "l": 8}, "font": {"size": 17}},
-                      margin={"t": 84 if legend else 56},
-                      legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"} if legend else None)
-    return fig
-
-
-def _client_labels(df):
-    """Escaped client names for a chart axis, with the id added where two names collide."""
-    names = [common.plot_text(n if isinstance(n, str) and n else i) for n, i in zip(df["client_name"],
-                                                                                   df["client_id"], strict=True)]
-    dup = pd.Series(names).duplicated(keep=False).to_numpy()
-    return [f"{n} ({common.plot_text(i)})" if d else n for n, i, d in zip(names, df["client_id"], dup, strict=True)]
-
-
 def _direction(change):
     if pd.isna(change):
         return "new"
@@ -85,7 +67,8 @@ with left:
         fig.add_hline(y=0, line_color="#adb5bd", line_width=1)
         fig.update_layout(xaxis_title="Month", yaxis_title="NPS (−100…100) · CSAT (0…100)",
                           xaxis={"tickformat": "%b %y", "dtick": "M1"}, yaxis={"range": [-105, 105], "dtick": 25})
-        common.chart(_styled(fig, "NPS and CSAT by month, last 12 months", height=height), key="feedback_monthly")
+        common.style(fig, title="NPS and CSAT by month, last 12 months", height=height)
+        common.chart(fig, key="feedback_monthly")
         st.caption("Mind the scale: NPS runs from −100 to +100 (promoters minus detractors), CSAT from 0 to 100 "
                    "(% satisfied). They share an axis, not a meaning: compare each line with its own past. "
                    "A gap is a month without a response on that scale; the current month counts up to the "
@@ -96,7 +79,7 @@ with right:
         st.info(f"No client has a feedback response in the last {TREND_DAYS} days: no scores to compare.",
                 icon=":material/reviews:")
     else:
-        labels = _client_labels(drawn)
+        _, labels = common.client_axis(drawn)
         direction = [_direction(c) for c in drawn["score_change"]]
         fig = go.Figure()
         for key, (legend, color) in DIRECTIONS.items():
@@ -116,7 +99,7 @@ with right:
         fig.update_layout(xaxis_title="Average normalised score, last 90 days (0–100)", yaxis_title=None,
                           xaxis={"range": [0, 112]}, legend={"traceorder": "normal"},
                           yaxis={"categoryorder": "array", "categoryarray": labels, "autorange": "reversed"})
-        common.chart(_styled(fig, f"Score per client, last {TREND_DAYS} days", height=height),
+        common.chart(common.style(fig, title=f"Score per client, last {TREND_DAYS} days", height=height),
                      key="feedback_clients", dimension="client")
         notes = [f"Worst first; beside each bar, the change against the {TREND_DAYS} days before. "
                  "Click a bar to filter by the client."]

@@ -41,16 +41,6 @@ def _bar_height(n):
     return max(380, 130 + BAR_PX * n)
 
 
-def _styled(fig, title, height=380, legend=True):
-    """House style, with room for the title above the legend (they overlap in the default)."""
-    common.style(fig, height=height, legend=legend)
-    fig.update_layout(title={"text": title, "x": 0, "xanchor": "left", "y": 1, "yanchor": "top", "yref": "container",
-                             "pad": {"t": 12, "l": 8}, "font": {"size": 17}},
-                      margin={"t": 84 if legend else 56},
-                      legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"} if legend else None)
-    return fig
-
-
 def _headroom(values, factor=1.22):
     """An axis range with room for the labels printed beyond the longest bar."""
     top = pd.to_numeric(pd.Series(values), errors="coerce").max()
@@ -101,7 +91,7 @@ with left:
         fig.update_layout(barmode="group", xaxis_title="Open threads", yaxis_title="Waiting for (business time)",
                           xaxis={"range": _headroom(by_bucket["open_episodes"], 1.12)},
                           yaxis={"categoryorder": "array", "categoryarray": order, "autorange": "reversed"})
-        common.chart(_styled(fig, "Open threads by time waited", height=queue_height),
+        common.chart(common.style(fig, title="Open threads by time waited", height=queue_height),
                      key="unanswered_buckets")
 
 with right:
@@ -130,7 +120,7 @@ with right:
         fig.update_layout(barmode="group", xaxis_title="Open threads", yaxis_title=None,
                           xaxis={"range": _headroom(owners["open_episodes"], 1.45)},
                           yaxis={"categoryorder": "array", "categoryarray": order, "autorange": "reversed"})
-        common.chart(_styled(fig, "Open threads by account manager", height=queue_height),
+        common.chart(common.style(fig, title="Open threads by account manager", height=queue_height),
                      key="unanswered_owners", dimension="account_manager")
         st.caption("Each client's account manager owns its threads. Click a bar to filter by that person.")
 
@@ -212,7 +202,8 @@ with c1:
         _sla_line(fig)
         fig.update_layout(xaxis_title="Week starting", yaxis_title="Business hours",
                           xaxis={"tickformat": "%d %b"}, yaxis={"rangemode": "tozero"})
-        common.chart(_styled(fig, "Response time by week"), key="unanswered_response_trend", dimension="week")
+        common.style(fig, title="Response time by week")
+        common.chart(fig, key="unanswered_response_trend", dimension="week")
 
 with c2:
     if trend.empty or trend["sla_breach_rate"].isna().all():
@@ -227,7 +218,7 @@ with c2:
         )
         fig.update_layout(xaxis_title="Week starting", yaxis_title="Requests past SLA",
                           xaxis={"tickformat": "%d %b"}, yaxis={"tickformat": ".0%", "rangemode": "tozero"})
-        common.chart(_styled(fig, "SLA breach rate by week", legend=False), key="unanswered_breach_trend",
+        common.chart(common.style(fig, title="SLA breach rate by week", legend=False), key="unanswered_breach_trend",
                      dimension="week")
 
 with c3:
@@ -254,7 +245,7 @@ with c3:
         top = max(answered["p90_response_hours"].max(), ctx.settings.sla_hours(None))
         fig.update_layout(barmode="group", xaxis_title="Channel of the client's message", yaxis_title="Business hours",
                           yaxis={"range": _headroom([top], 1.15)})
-        common.chart(_styled(fig, "Response time by channel"), key="unanswered_channels",
+        common.chart(common.style(fig, title="Response time by channel"), key="unanswered_channels",
                      dimension="channel")
 
 # --- voices ----------------------------------------------------------------------------------
@@ -292,7 +283,7 @@ with left:
         fig.update_layout(xaxis_title="Agency voices (people)", yaxis_title=None,
                           xaxis={"dtick": 1, "range": _headroom(spoken["agency_voices"], 1.1)},
                           yaxis={"categoryorder": "array", "categoryarray": names, "autorange": "reversed"})
-        common.chart(_styled(fig, "Agency people writing to each client", height=height, legend=False),
+        common.chart(common.style(fig, title="Agency people writing to each client", height=height, legend=False),
                      key="unanswered_voices", dimension="client")
         silent = len(voices) - len(spoken)
         if silent:

@@ -20,7 +20,7 @@ PAGES = {
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
-def settle(page, quiet_ms: int = 1200) -> None:  # noqa: ANN001
+def settle(page, quiet_ms: int = 1200) -> None:
     """Wait until the script has finished and stayed finished: a fresh session can rerun once
     more after its first idle moment (query-param correction, page resolution)."""
     page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=90_000)

@@ -12,7 +12,7 @@ import sys
 import time
 from typing import Any
 
-from bench.common import OUT, RESULTS, environment, log
+from bench.common import OUT, RESULTS, RESULTS_QUICK, environment, log
 
 BENCHMARKS = ("sync", "report")
 
@@ -58,17 +58,17 @@ def main(argv: list[str] | None = None) -> int:
         print(res["table"] + "\n", flush=True)
 
     env["loadavg_end"] = environment()["loadavg"]
+    path = RESULTS_QUICK if args.quick else RESULTS  # a smoke run never overwrites the real figures
     previous: dict[str, Any] = {}
-    if RESULTS.exists():
+    if path.exists():
         try:
-            previous = json.loads(RESULTS.read_text(encoding="utf-8"))
+            previous = json.loads(path.read_text(encoding="utf-8"))
         except ValueError:
             previous = {}
-    # Keep the other benchmark's last figures when only one was run (same mode only).
-    kept = previous.get("benchmarks", {}) if previous.get("quick") == args.quick else {}
-    doc = {"environment": env, "quick": args.quick, "benchmarks": {**kept, **results}}
-    RESULTS.write_text(json.dumps(doc, indent=2, default=str), encoding="utf-8")
-    log(f"results written to {RESULTS}")
+    # Keep the other benchmark's last figures when only one was run (each carries its environment).
+    doc = {"environment": env, "quick": args.quick, "benchmarks": {**previous.get("benchmarks", {}), **results}}
+    path.write_text(json.dumps(doc, indent=2, default=str), encoding="utf-8")
+    log(f"results written to {path}")
     return 0
 
 

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 PROFILES = OUT / "profiles"
 RESULTS = OUT / "results.json"
+RESULTS_QUICK = OUT / "results-quick.json"
 
 # The sample's reference moment (data/sample/sample.toml): every report benchmark asks
 # the weekly question the dashboard asks of the generated agency.

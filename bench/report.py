@@ -95,6 +95,7 @@ def run(runs: int | None = None, quick: bool = False, profile: bool = False) -> 
     labels = {"sample": f"sample ({messages['sample']:,} msgs)", "1M": big_label}
     settings = load_settings()
     ctx = Context.build(settings, AS_OF, PERIOD_DAYS)
+    prefix = "quick-" if quick else ""  # a smoke run never overwrites the real profiles
 
     cases: list[dict[str, Any]] = []
     for db_key, path in dbs.items():
@@ -107,7 +108,7 @@ def run(runs: int | None = None, quick: bool = False, profile: bool = False) -> 
             cases.append({"case": f"report/{db_key}", "what": "build_report (SPEC §9)", "db": labels[db_key],
                           "messages": messages[db_key], **st, "first_s": first, "target_s": target})
             if (target and st["median_s"] >= target) or profile:
-                cases[-1]["profile"] = _profile(f"report-{db_key}", lambda con=con: build_report(con, ctx))
+                cases[-1]["profile"] = _profile(f"{prefix}report-{db_key}", lambda con=con: build_report(con, ctx))
             for fam in _families():
                 n = runs or ((5 if quick else SAMPLE_FAMILY_RUNS) if db_key == "sample"
                              else (3 if quick else BIG_FAMILY_RUNS))
@@ -128,7 +129,7 @@ def run(runs: int | None = None, quick: bool = False, profile: bool = False) -> 
                         **st, "first_s": first, "target_s": target,
                         "mart": stats(acc["mart"]), "summary": stats(acc["summary"])}
                 if (target and st["median_s"] >= target) or profile:
-                    case["profile"] = _profile(f"{fam}-{db_key}",
+                    case["profile"] = _profile(f"{prefix}{fam}-{db_key}",
                                                lambda con=con, fam=fam: _family_call(con, ctx, fam))
                 cases.append(case)
         finally:

@@ -84,6 +84,20 @@ def stage_timers(acc: dict[str, float]) -> Iterator[None]:
         yield
 
 
+def _csv_size(folder: Path) -> dict[str, Any]:
+    """Cells ((rows + header) x header width) and data rows of a CSV folder."""
+    import csv
+
+    cells = rows = 0
+    for f in sorted(folder.glob("*.csv")):
+        with f.open(encoding="utf-8-sig", newline="") as fh:
+            records = list(csv.reader(fh))
+        if records:
+            cells += len(records) * len(records[0])
+            rows += len(records) - 1
+    return {"cells": cells, "rows": rows}
+
+
 class _Case:
     """One sync case: what to read, and how to run a single sync of it."""
 
@@ -97,7 +111,7 @@ class _Case:
         cells = workbooks.QUICK_CELLS if quick else workbooks.SHEETS_CELL_LIMIT
         if name == "sample_csv":
             self.source = str(SAMPLE_DIR)
-            self.size = {"cells": None, "rows": None}
+            self.size = _csv_size(SAMPLE_DIR)
         else:
             wb = workbooks.sheets_limit_workbook(cells)
             self.size = {"cells": wb.total_cells, "rows": wb.total_rows, "scale": wb.scale,
@@ -216,7 +230,8 @@ def run_case(name: str, runs: int, quick: bool, profile: bool, warmup: int) -> d
     if profile:
         log(f"  {name}: one more run under cProfile …")
         text = profile_text(case.run_once)
-        result["profile"] = str(save_profile(f"sync-{name}", text).relative_to(OUT.parent.parent))
+        prefix = "quick-" if quick else ""  # a smoke run never overwrites the real profiles
+        result["profile"] = str(save_profile(f"{prefix}sync-{name}", text).relative_to(OUT.parent.parent))
     return result
 
 

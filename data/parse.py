@@ -61,12 +61,22 @@ def date_order_for(locale: str | None, setting: str) -> str:
     return "MDY" if locale in MDY_LOCALES else "DMY"
 
 
+def _all_text(s: pd.Series) -> bool:
+    """Every cell is a string or missing (a CSV, most Sheets columns): the fast paths apply."""
+    return pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty")
+
+
 def clean(values: pd.Series) -> pd.Series:
     """Strings trimmed; blank strings become missing; other values kept as given."""
     s = values.astype(object)
-    is_str = s.map(lambda v: isinstance(v, str))
+    if not len(s):
+        return s
+    if _all_text(s):
+        stripped = s.str.strip()
+        return stripped.where(stripped.notna() & (stripped != ""), None).astype(object)
+    is_str = s.map(type).isin((str,))
     if is_str.any():
-        stripped = s[is_str].map(str.strip)
+        stripped = s[is_str].str.strip()
         s = s.copy()
         s[is_str] = stripped.where(stripped != "", None)
     return s.where(s.notna(), None)
@@ -120,7 +130,7 @@ def as_text(values: pd.Series) -> pd.Series:
         return str(v)
 
     s = clean(values)
-    if s.map(lambda v: v is None or isinstance(v, str)).all():
+    if _all_text(s):
         return s
     return s.map(fmt)
 
@@ -191,10 +201,12 @@ def parse_boolean(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 def parse_enum(values: pd.Series, lookup: dict[str, str]) -> tuple[pd.Series, pd.Series]:
     """Canonical value for each cell via the lookup; (values, unknown mask)."""
     s = as_text(values)
-    keys = s.map(lambda v: None if v is None else value_key(v))
-    out = keys.map(lambda k: None if k is None else lookup.get(k))
+    # An enumeration has a handful of distinct spellings: normalise each once, not per cell.
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    canon = np.array([lookup.get(value_key(u)) for u in uniques] + [None], dtype=object)
+    out = pd.Series(canon[codes], index=s.index, dtype=object)
     unknown = s.notna() & out.isna()
-    return out.astype(object), unknown
+    return out, unknown
 
 
 @dataclass
@@ -263,6 +275,16 @@ def parse_temporal(values: pd.Series, ctx: ParseContext) -> Temporal:
 
     if txt.any():
         t = s[txt].astype(str)
+        # Fast path for the forms exports write (C-speed strptime); the regexes take the rest.
+        for fmt, timed in (("%Y-%m-%d %H:%M:%S", True), ("%Y-%m-%d %H:%M", True), ("%Y-%m-%d", False)):
+            todo = t[wall[t.index].isna().to_numpy()]
+            if todo.empty:
+                break
+            parsed = pd.to_datetime(todo, format=fmt, errors="coerce")
+            ok = parsed.notna().to_numpy()
+            if ok.any():
+                wall[todo.index[ok]] = parsed[ok].astype("datetime64[ns]")
+                has_time[todo.index[ok]] = timed
         for pattern in (_ISO, _DOTTED, _SLASHED):
             todo = t[wall[t.index].isna()]
             if todo.empty:

@@ -222,7 +222,7 @@ def _read(
     # The API answers in request order; its `range` is re-quoted and normalised
     # ("'🌵 tab'!A1:D10", "Sheet1!A1:D2"), so it is not matched against the title.
     for title, entry in zip(titles, value_ranges, strict=True):
-        values = [list(row) for row in entry.get("values", [])]
+        values = entry.get("values", [])  # JSON rows are lists already: no copy of 10M cells
         header = values[0] if values else []
         tabs.append(RawTab(title=title, header=header, rows=values[1:]))
 

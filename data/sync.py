@@ -54,8 +54,9 @@ def source_kind(source: str) -> str:
     raise SourceError(f"source {source} is not a Google Sheet, an .xlsx file or a folder of .csv files")
 
 
-def read_secrets(path: Path = SECRETS_PATH) -> Mapping[str, Any]:
+def read_secrets(path: Path | None = None) -> Mapping[str, Any]:
     """The [gcp_service_account] section lives in .streamlit/secrets.toml (never committed)."""
+    path = path or SECRETS_PATH
     try:
         import streamlit as st
 

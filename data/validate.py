@@ -6,6 +6,7 @@ here computes a metric; everything here explains itself to a director in one lin
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -93,21 +94,16 @@ def _frame(raw: RawTab, width: int) -> pd.DataFrame:
     if isinstance(raw.rows, pd.DataFrame):
         df = raw.rows.astype(object)
     else:
-        # Pad here: pandas deprecates building a frame from rows of mismatched lengths.
-        w = max(width, *(len(r) for r in raw.rows))
-        df = pd.DataFrame([list(r) + [None] * (w - len(r)) for r in raw.rows], dtype=object)
+        # Transpose with zip_longest: ragged rows (the Sheets API drops trailing empty cells)
+        # are padded with None in C, and pandas never sees rows of mismatched lengths.
+        columns = list(itertools.zip_longest(*raw.rows, fillvalue=None))
+        df = pd.DataFrame({i: pd.Series(col, dtype=object) for i, col in enumerate(columns)})
     for i in range(df.shape[1], width):
         df[i] = None
     df.index = pd.RangeIndex(2, n + 2)  # sheet row numbers: header = row 1
     return df
 
 
-def _is_blank(df: pd.DataFrame) -> pd.Series:
-    blank = pd.Series(True, index=df.index)
-    for c in df.columns:
-        col = df[c]
-        blank &= col.isna() | col.map(lambda v: isinstance(v, str) and not v.strip())
-    return blank
 
 
 def _stage_tab(
@@ -118,9 +114,10 @@ def _stage_tab(
     match = match_headers(header, tab, cmap)
     report.ignored_columns = match.ignored + [f"{h} (duplicate)" for h in match.duplicates]
     df = _frame(raw, len(header))
-    src = pd.DataFrame({c: df[i] for c, i in match.index.items()}, index=df.index)
-    blank = _is_blank(src) if len(src.columns) else pd.Series(True, index=df.index)
-    src = src[~blank]
+    # Cleaned once (trimmed, blanks → missing); a row blank in every contract column is skipped.
+    src = pd.DataFrame({c: parse.clean(df[i]) for c, i in match.index.items()}, index=df.index)
+    blank = src.isna().all(axis=1) if len(src.columns) else pd.Series(True, index=df.index)
+    src = src[~blank.to_numpy()]
     report.rows_read = len(src)
     probs = _Problems(tab.name)
     bad = pd.Series(False, index=src.index)

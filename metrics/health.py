@@ -155,10 +155,8 @@ def _counts(df: pd.DataFrame, conds: dict[str, pd.Series]) -> pd.DataFrame:
     return frame.groupby("client_id", as_index=False).sum()
 
 
-def _delivery(con: duckdb.DuckDBPyConnection, hctx: Context) -> pd.DataFrame:
-    from metrics.deadlines import deliverables
-
-    s = summarize(con, deliverables(con, hctx), "deadlines", ["client_id"],
+def _delivery(con: duckdb.DuckDBPyConnection, hctx: Context, mart: pd.DataFrame) -> pd.DataFrame:
+    s = summarize(con, mart, "deadlines", ["client_id"],
                   ["delivered", "late_delivered", "open_overdue"])
     rows = []
     for r in s.itertuples(index=False):
@@ -176,10 +174,7 @@ def _delivery(con: duckdb.DuckDBPyConnection, hctx: Context) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["client_id", "delivery", "delivery_reason"])
 
 
-def _responsiveness(con: duckdb.DuckDBPyConnection, hctx: Context) -> pd.DataFrame:
-    from metrics.replies import episodes
-
-    ep = episodes(con, hctx)
+def _responsiveness(con: duckdb.DuckDBPyConnection, hctx: Context, ep: pd.DataFrame) -> pd.DataFrame:
     rate = summarize(con, ep, "replies", ["client_id"], ["sla_breach_rate", "episodes_opened"])
     agency = (ep["side"] == "agency").to_numpy(dtype=bool) & ep["in_period"].to_numpy(dtype=bool)
     is_open = ep["is_open"].to_numpy(dtype=bool)
@@ -199,10 +194,7 @@ def _responsiveness(con: duckdb.DuckDBPyConnection, hctx: Context) -> pd.DataFra
     return pd.DataFrame(rows, columns=["client_id", "responsiveness", "responsiveness_reason"])
 
 
-def _approvals(con: duckdb.DuckDBPyConnection, hctx: Context) -> pd.DataFrame:
-    from metrics.approvals import rounds
-
-    r = rounds(con, hctx)
+def _approvals(con: duckdb.DuckDBPyConnection, hctx: Context, r: pd.DataFrame) -> pd.DataFrame:
     s = summarize(con, r, "approvals", ["client_id"], ["answered", "pending", "overdue"])
     answered = r["in_period"].to_numpy(dtype=bool) & r["is_answered"].to_numpy(dtype=bool)
     due_by = pd.to_datetime(r["due_by"])
@@ -228,10 +220,8 @@ def _approvals(con: duckdb.DuckDBPyConnection, hctx: Context) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["client_id", "approvals", "approvals_reason"])
 
 
-def _feedback(con: duckdb.DuckDBPyConnection, hctx: Context) -> pd.DataFrame:
-    from metrics.feedback import responses
-
-    s = summarize(con, responses(con, hctx), "feedback", ["client_id"],
+def _feedback(con: duckdb.DuckDBPyConnection, hctx: Context, mart: pd.DataFrame) -> pd.DataFrame:
+    s = summarize(con, mart, "feedback", ["client_id"],
                   ["responses", "avg_normalized_score", "detractors"])
     rows = []
     for r in s.itertuples(index=False):
@@ -247,7 +237,7 @@ def _feedback(con: duckdb.DuckDBPyConnection, hctx: Context) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["client_id", "feedback", "feedback_reason"])
 
 
-def _voices(con: duckdb.DuckDBPyConnection, hctx: Context) -> pd.DataFrame:
+def _voices(con: duckdb.DuckDBPyConnection, hctx: Context, _mart: None) -> pd.DataFrame:
     from metrics.replies import voices
 
     v = voices(con, hctx)
@@ -283,12 +273,47 @@ def _clients(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
                          f"WHERE {where} ORDER BY client_id", params)
 
 
-def signal_scores(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
-    """Per client (matching the client-level filters): each signal's score (NaN = no data) and reason."""
+# The mart each signal reads (voices reads messages directly).
+_SIGNAL_MARTS = {"delivery": "deadlines", "responsiveness": "replies", "approvals": "approvals",
+                 "feedback": "feedback", "voices": None}
+
+
+def build_marts(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, pd.DataFrame]:
+    """The four family marts at ctx: deadlines, replies, approvals, feedback."""
+    from metrics.approvals import rounds
+    from metrics.deadlines import deliverables
+    from metrics.feedback import responses
+    from metrics.replies import episodes
+
+    return {"deadlines": deliverables(con, ctx), "replies": episodes(con, ctx), "approvals": rounds(con, ctx),
+            "feedback": responses(con, ctx)}
+
+
+def _in_window(mart: pd.DataFrame, hctx: Context) -> pd.DataFrame:
+    """A mart with in_period re-flagged for the health window.
+
+    Marts depend on as_of and the filters only; the period just sets in_period from
+    period_date, so one mart serves both the page's period and the health window.
+    """
+    flag = hctx.in_period(mart["period_date"]).fillna(False).to_numpy(dtype=bool) if len(mart) else []
+    return mart.assign(in_period=flag)
+
+
+def signal_scores(con: duckdb.DuckDBPyConnection, ctx: Context,
+                  marts: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """Per client (matching the client-level filters): each signal's score (NaN = no data) and reason.
+
+    `marts` may hand over marts already built at the same as_of with exactly the client-level
+    filters (the report does); otherwise they are built here.
+    """
     hctx = health_context(ctx)
+    if marts is None:
+        marts = build_marts(con, hctx)
     out = _clients(con, hctx.filters)
     for s in SIGNALS:
-        out = out.merge(_SIGNAL_FUNCS[s](con, hctx), on="client_id", how="left")
+        family = _SIGNAL_MARTS[s]
+        mart = _in_window(marts[family], hctx) if family else None
+        out = out.merge(_SIGNAL_FUNCS[s](con, hctx, mart), on="client_id", how="left")
         out[s] = out[s].astype("float64")
         out[f"{s}_reason"] = out[f"{s}_reason"].astype(object).where(out[f"{s}_reason"].notna(), _NO_DATA[s])
     return out
@@ -297,14 +322,15 @@ def signal_scores(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
 # ------------------------------------------------------------------------ public views
 
 
-def client_health(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
+def client_health(con: duckdb.DuckDBPyConnection, ctx: Context,
+                  marts: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """One row per loaded client matching the client-level filters, ordered by client_id.
 
     Columns: client_id, client_name, account_manager, tier, health_score, main_issue,
     then per signal `<signal>_score`, `<signal>_weight` (effective), `<signal>_points_lost`
     and `<signal>_reason`. Computed over the health window ending on as_of's date.
     """
-    sig = signal_scores(con, ctx)
+    sig = signal_scores(con, ctx, marts)
     scored = score_clients(sig, ctx.settings.health_weights)
     scored["main_issue"] = pd.Series([main_issue(r) for _, r in scored.iterrows()], index=scored.index,
                                      dtype=object)

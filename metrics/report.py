@@ -64,28 +64,13 @@ def clean_number(value: Any, fmt: str) -> Any:
     return float(Decimal(repr(f)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
-def marts(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, pd.DataFrame]:
-    """The four marts at ctx (each built once per report)."""
-    from metrics.approvals import rounds
-    from metrics.deadlines import deliverables
-    from metrics.feedback import responses
-    from metrics.replies import episodes
-
-    return {
-        "deadlines": deliverables(con, ctx),
-        "replies": episodes(con, ctx),
-        "approvals": rounds(con, ctx),
-        "feedback": responses(con, ctx),
-    }
-
-
 def build_report(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, Any]:
     """SPEC §9's report object for ctx (its filters are ignored: the report is agency-wide)."""
-    from metrics.health import client_health
+    from metrics.health import build_marts, client_health
     from metrics.replies import voices
 
     ctx = ctx.shifted(filters=type(ctx.filters)())
-    m = marts(con, ctx)
+    m = build_marts(con, ctx)
     out: dict[str, Any] = {
         "as_of": ctx.as_of.isoformat(),
         "period": {"start": ctx.period_start.isoformat(), "end": ctx.period_end.isoformat()},
@@ -104,7 +89,7 @@ def build_report(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, Any]
         per_client = per_client.merge(grouped, on="client_id", how="left")
     v = voices(con, ctx)[["client_id", "agency_voices"]]
     per_client = per_client.merge(v, on="client_id", how="left")
-    h = client_health(con, ctx)[["client_id", "health_score"]]
+    h = client_health(con, ctx, marts=m)[["client_id", "health_score"]]
     per_client = per_client.merge(h, on="client_id", how="left")
 
     rows = []

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.catalogue import summarize, summary_record, weekly
-from metrics.context import CLIENTS_SQL, PROJECTS_SQL, Context, apply_filters, query_df
+from metrics.context import CLIENTS_SQL, PROJECTS_SQL, Context, apply_filters, cached_mart, query_df
 
 __all__ = [
     "ROUND_COLUMNS",
@@ -65,6 +65,7 @@ def _utc(us: pd.Series) -> pd.Series:
     return pd.Series(instants, index=us.index).astype("datetime64[us, UTC]")
 
 
+@cached_mart
 def rounds(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     """The approval-round mart at ctx.as_of: one row per round sent by then, filtered.
 

@@ -7,12 +7,17 @@ report command, the pages and the tests all ask the same question the same way.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import threading
 import warnings
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from data.settings import Settings
@@ -201,3 +206,64 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
         "channels": "SELECT DISTINCT channel FROM messages WHERE channel IS NOT NULL ORDER BY 1",
     }
     return {k: query_df(con, sql).iloc[:, 0].astype(str).tolist() for k, sql in q.items()}
+
+
+# --- the mart cache --------------------------------------------------------------------------
+# A mart depends on the loaded data, the settings and as_of. The global filters only keep
+# some of its rows (every builder applies them last, through apply_filters) and the period
+# only sets in_period from period_date. So the unfiltered mart is built once per as_of and
+# every filter set and period after that costs a vectorised row filter and one comparison.
+MART_CACHE_SIZE = 48
+_MARTS: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+_MARTS_LOCK = threading.Lock()
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> tuple:
+    """Which database and which load: changes with every successful sync."""
+    cur = con.cursor()
+    try:
+        row = cur.execute(
+            "SELECT (SELECT path FROM duckdb_databases() WHERE database_name = current_database()), "
+            "(SELECT max(value) FILTER (WHERE key = 'loaded_at') FROM meta), "
+            "(SELECT max(value) FILTER (WHERE key = 'sync_id') FROM meta)"
+        ).fetchone()
+    except duckdb.CatalogException:
+        row = (None, None, None)
+    finally:
+        cur.close()
+    return (row[0] or f"memory:{id(con)}", row[1], row[2])
+
+
+def cached_mart(build: Callable[[duckdb.DuckDBPyConnection, Context], pd.DataFrame]) -> Callable[..., pd.DataFrame]:
+    """Cache a mart builder's unfiltered result per (data version, settings, as_of); filter and
+    re-flag in_period per call. The builder must apply ctx.filters only through apply_filters."""
+
+    @functools.wraps(build)
+    def mart(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
+        key = (build.__module__, build.__qualname__, data_version(con), repr(ctx.settings), ctx.as_of.value)
+        with _MARTS_LOCK:
+            df = _MARTS.get(key)
+            if df is not None:
+                _MARTS.move_to_end(key)
+        if df is None:
+            df = build(con, replace(ctx, filters=Filters()))
+            with _MARTS_LOCK:
+                _MARTS[key] = df
+                while len(_MARTS) > MART_CACHE_SIZE:
+                    _MARTS.popitem(last=False)
+        if ctx.filters.active:
+            df = apply_filters(df, ctx.filters, channel_column="channel").reset_index(drop=True)
+        flag = (ctx.in_period(df["period_date"]).fillna(False).to_numpy(dtype=bool) if len(df)
+                else np.zeros(0, dtype=bool))
+        out = df.assign(in_period=flag)
+        if "approved_in_period" in out:
+            out["approved_in_period"] = out["in_period"] & (out["decision"] == "approved").fillna(False).to_numpy()
+        return out
+
+    mart.uncached = build  # type: ignore[attr-defined]
+    return mart
+
+
+def clear_mart_cache() -> None:
+    with _MARTS_LOCK:
+        _MARTS.clear()

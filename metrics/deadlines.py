@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.catalogue import summarize, summary_record, weekly
-from metrics.context import CLIENTS_SQL, PROJECTS_SQL, Context, apply_filters, query_df
+from metrics.context import CLIENTS_SQL, PROJECTS_SQL, Context, apply_filters, cached_mart, query_df
 
 __all__ = [
     "DELIVERABLE_COLUMNS",
@@ -81,6 +81,7 @@ def _as_dates(s: pd.Series) -> pd.Series:
     return pd.to_datetime(s).astype("datetime64[us]")
 
 
+@cached_mart
 def deliverables(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     """The deliverable mart at ctx.as_of: one row per (non-cancelled) deliverable, filtered.
 

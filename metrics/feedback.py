@@ -34,6 +34,7 @@ from metrics.context import (
     Context,
     Filters,
     apply_filters,
+    cached_mart,
     client_filter_sql,
     project_filter_sql,
     query_df,
@@ -60,6 +61,7 @@ ORDER BY f.received_on, f.response_id
 """
 
 
+@cached_mart
 def responses(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     """The feedback mart: one row per response received on or before as_of's date, filtered."""
     raw = query_df(con, _MART_SQL, [ctx.as_of_date])

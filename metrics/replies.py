@@ -29,6 +29,7 @@ from metrics.context import (
     PROJECTS_SQL,
     Context,
     apply_filters,
+    cached_mart,
     client_filter_sql,
     project_filter_sql,
     query_df,
@@ -124,9 +125,14 @@ ORDER BY opened_at, episode_id, side
 
 
 def _arrow_df(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> pd.DataFrame:
-    """Like query_df, but through Arrow: several times faster for wide string results."""
+    """Like query_df, but through Arrow: several times faster for wide string results.
+
+    Large Arrow strings are what pandas' string dtype stores, so asking for them spares a
+    cast of every string column; the setting only lives on this cursor's own session.
+    """
     cur = con.cursor()
     try:
+        cur.execute("SET SESSION arrow_large_buffer_size = true")
         return cur.sql(sql, params=params).to_arrow_table().to_pandas()
     finally:
         cur.close()
@@ -158,6 +164,7 @@ def _sla_hours(channels: pd.Series, ctx: Context) -> np.ndarray:
     return sla
 
 
+@cached_mart
 def episodes(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     """The reply-episode mart of SPEC §5, one row per episode opened at or before as_of.
 
@@ -182,10 +189,10 @@ def episodes(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     df["wait_hours"] = wait.astype(float)
     df["sla_hours"] = sla
     df["breached"] = (response > sla) | (is_open & (wait > sla))
-    df["period_date"] = ctx.local_dates(df["opened_at"])
+    df["opened_local"] = df["opened_at"].dt.tz_convert(ctx.tz).dt.tz_localize(None)
+    df["period_date"] = df["opened_local"].dt.normalize()  # = ctx.local_dates(opened_at)
     df["in_period"] = ctx.in_period(df["period_date"]).to_numpy(dtype=bool)
     df["age_bucket"] = _age_bucket(wait, is_open, cal.daily_hours)
-    df["opened_local"] = df["opened_at"].dt.tz_convert(ctx.tz).dt.tz_localize(None)
     return df.loc[:, list(EPISODE_COLUMNS)]
 
 

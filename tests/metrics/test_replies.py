@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from data.settings import Settings, parse_settings
 from metrics import replies
 from metrics.catalogue import summarize, summary_record
-from metrics.context import Context, Filters
+from metrics.context import Context, Filters, clear_mart_cache
 from tests.conftest import MINIMAL_TABS, load_tabs, with_rows
 
 MSG_HEADER = MINIMAL_TABS["messages"][0]
@@ -557,6 +557,7 @@ def replace_messages(con: duckdb.DuckDBPyConnection, df: pd.DataFrame) -> None:
         cur.unregister("_msgs")
     finally:
         cur.close()
+    clear_mart_cache()  # a write that bypasses the sync must drop the cached marts itself
 
 
 def mart_episodes(mart: pd.DataFrame) -> set[tuple]:

@@ -105,8 +105,14 @@ def _kind_of_type(ty: type) -> str:
     return "?"
 
 
+_UNIFORM_KIND = {"string": "s", "floating": "n", "integer": "n", "mixed-integer-float": "n", "boolean": "b"}
+
+
 def _kind(s: pd.Series) -> pd.Series:
     """A small code per cell: s=str, n=number, b=bool, d=date, t=datetime, '' missing."""
+    uniform = _UNIFORM_KIND.get(pd.api.types.infer_dtype(s, skipna=True))
+    if uniform is not None:  # one type throughout (a Sheets column of serials, a CSV column): no per-cell look
+        return pd.Series(np.where(s.isna().to_numpy(), "", uniform), index=s.index, dtype=object)
     types = s.map(type)
     out = types.map(_KIND_BY_TYPE)
     odd = out.isna()

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.catalogue import summarize, summary_record, weekly
-from metrics.context import CLIENTS_SQL, PROJECTS_SQL, Context, apply_filters, cached_mart, query_df
+from metrics.context import CLIENTS_SQL, PROJECTS_SQL, Context, apply_filters, cached_mart, query_arrow
 
 __all__ = [
     "ROUND_COLUMNS",
@@ -72,7 +72,7 @@ def rounds(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     sent_at/responded_at are aware UTC instants; sent_date, responded_date, due_by and
     period_date naive datetime64 agency-local dates; lag_days float64 working days.
     """
-    raw = query_df(con, _ROUNDS_SQL)
+    raw = query_arrow(con, _ROUNDS_SQL)
     as_of = pd.Timestamp(ctx.as_of_utc)
     sent_at = _utc(raw["sent_at"])
     raw = raw[(sent_at <= as_of).to_numpy()].reset_index(drop=True)  # a round sent later does not exist yet

@@ -138,6 +138,21 @@ def query_df(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None 
         cur.close()
 
 
+def query_arrow(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+    """Like query_df, through Arrow: several times faster for wide string results (a mart's).
+
+    Large Arrow strings are what pandas' string dtype stores, so asking for them spares a
+    cast of every string column; the setting lives on this cursor's own session only.
+    Dates come back as datetime64, not objects; callers cast the columns they use.
+    """
+    cur = con.cursor()
+    try:
+        cur.execute("SET SESSION arrow_large_buffer_size = true")
+        return cur.sql(sql, params=params or None).to_arrow_table().to_pandas(date_as_object=False)
+    finally:
+        cur.close()
+
+
 def client_filter_sql(f: Filters, alias: str = "c") -> tuple[str, list[Any]]:
     """WHERE fragments for the client-level filters (client, account manager, tier)."""
     parts, params = [], []

@@ -100,8 +100,12 @@ class Context:
         return self.as_of_date
 
     def previous(self) -> Context:
-        """The same-length period just before this one (for 'change vs previous period')."""
-        return replace(self, as_of=self.as_of - pd.Timedelta(days=self.period_days))
+        """The same-length period just before this one (for 'change vs previous period').
+
+        Shifted on the agency's wall clock, so a DST change inside it cannot move a day.
+        """
+        local = self.as_of.tz_convert(self.tz).tz_localize(None) - pd.Timedelta(days=self.period_days)
+        return replace(self, as_of=local.tz_localize(self.tz, ambiguous=True, nonexistent="shift_forward"))
 
     def shifted(self, **kw: Any) -> Context:
         return replace(self, **kw)
@@ -229,7 +233,10 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
 # only sets in_period from period_date. So the unfiltered mart is built once per as_of and
 # every filter set and period after that costs a vectorised row filter and one comparison.
 MART_CACHE_SIZE = 48
+MART_CACHE_BYTES = 1 << 30  # the oldest marts go first beyond 1 GiB (a 1M-message episodes mart is ~100 MB)
 _MARTS: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+_SIZES: dict[tuple, int] = {}
+_BUILDING: dict[tuple, threading.Lock] = {}
 _MARTS_LOCK = threading.Lock()
 
 
@@ -256,16 +263,17 @@ def cached_mart(build: Callable[[duckdb.DuckDBPyConnection, Context], pd.DataFra
     @functools.wraps(build)
     def mart(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
         key = (build.__module__, build.__qualname__, data_version(con), repr(ctx.settings), ctx.as_of.value)
-        with _MARTS_LOCK:
-            df = _MARTS.get(key)
-            if df is not None:
-                _MARTS.move_to_end(key)
+        df = _cache_get(key)
         if df is None:
-            df = build(con, replace(ctx, filters=Filters()))
             with _MARTS_LOCK:
-                _MARTS[key] = df
-                while len(_MARTS) > MART_CACHE_SIZE:
-                    _MARTS.popitem(last=False)
+                building = _BUILDING.setdefault(key, threading.Lock())
+            with building:  # sessions asking for the same cold mart wait for one build
+                df = _cache_get(key)
+                if df is None:
+                    df = build(con, replace(ctx, filters=Filters()))
+                    _cache_put(key, df)
+            with _MARTS_LOCK:
+                _BUILDING.pop(key, None)
         if ctx.filters.active:
             df = apply_filters(df, ctx.filters, channel_column="channel").reset_index(drop=True)
         flag = (ctx.in_period(df["period_date"]).fillna(False).to_numpy(dtype=bool) if len(df)
@@ -279,6 +287,25 @@ def cached_mart(build: Callable[[duckdb.DuckDBPyConnection, Context], pd.DataFra
     return mart
 
 
+def _cache_get(key: tuple) -> pd.DataFrame | None:
+    with _MARTS_LOCK:
+        df = _MARTS.get(key)
+        if df is not None:
+            _MARTS.move_to_end(key)
+        return df
+
+
+def _cache_put(key: tuple, df: pd.DataFrame) -> None:
+    size = int(df.memory_usage(index=True, deep=False).sum())
+    with _MARTS_LOCK:
+        _MARTS[key] = df
+        _SIZES[key] = size
+        while len(_MARTS) > 1 and (len(_MARTS) > MART_CACHE_SIZE or sum(_SIZES.values()) > MART_CACHE_BYTES):
+            old, _ = _MARTS.popitem(last=False)
+            _SIZES.pop(old, None)
+
+
 def clear_mart_cache() -> None:
     with _MARTS_LOCK:
         _MARTS.clear()
+        _SIZES.clear()

@@ -93,12 +93,16 @@ def data_version(con: duckdb.DuckDBPyConnection) -> str:
 def default_as_of(con: duckdb.DuckDBPyConnection) -> pd.Timestamp:
     """The sample's reference time when the sample is loaded (it never looks stale), else now."""
     ref = quality.read_meta(con).get("sample_as_of") or None
+    if ref is None:
+        # Live data: "now" to the last 5 minutes, so reruns share one as_of (and its cached
+        # marts) instead of computing everything afresh every second.
+        return pd.Timestamp.now(tz=settings().timezone).floor("5min")
     return parse_as_of(ref, settings().timezone)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _options(version: str) -> tuple[dict[str, list[str]], dict[str, str]]:
-    con = _connection(version.split("|", 1)[0])
+    con = _connection(str(settings().db_path()))
     names = query_df(con, "SELECT client_id, client_name FROM clients ORDER BY client_id")
     return filter_options(con), dict(zip(names["client_id"], names["client_name"], strict=True))
 
@@ -124,6 +128,23 @@ def _clear_filters(default_date: dt.date) -> None:
     st.session_state.pop("from", None)
 
 
+def _warn_unresolved_link(sb: Any, names: dict[str, str], default: pd.Timestamp) -> None:
+    """A shared link whose client no longer exists (renamed, removed) or whose custom period
+    starts after its as-of date would otherwise be dropped silently by the widgets."""
+    if "_pulse_link_checked" in st.session_state:
+        return
+    st.session_state["_pulse_link_checked"] = True
+    labels = set(client_labels(names).values())
+    missing = [c for c in st.query_params.get_all("client") if c not in labels]
+    if missing:
+        sb.warning(f"Client(s) in this link not found in the data: {md_escape(', '.join(missing))}. "
+                   "Showing every client.", icon=":material/link_off:")
+    start, end = st.query_params.get("from"), st.query_params.get("as_of") or default.date().isoformat()
+    if start and start > end:
+        sb.warning(f"This link's custom period starts ({md_escape(start)}) after its as-of date "
+                   f"({md_escape(end)}); showing the 7 days up to the as-of date.", icon=":material/event_busy:")
+
+
 def sidebar_filters(con: duckdb.DuckDBPyConnection) -> Context:
     """The global filters, shared by every page and kept in the URL; returns the Context."""
     s = settings()
@@ -131,6 +152,7 @@ def sidebar_filters(con: duckdb.DuckDBPyConnection) -> Context:
     options, names = _options(data_version(con))
     sb = st.sidebar
     sb.markdown("### Filters")
+    _warn_unresolved_link(sb, names, default)
     period = sb.segmented_control(
         "Period", list(PERIODS), default=DEFAULT_PERIOD, key="period", bind="query-params",
         help="The period every flow metric counts: the N days ending on the as-of date.",
@@ -146,8 +168,11 @@ def sidebar_filters(con: duckdb.DuckDBPyConnection) -> Context:
     if as_of_date == default.date():
         as_of = default
     else:
-        as_of = pd.Timestamp(dt.datetime.combine(as_of_date, dt.time(23, 59, 59))).tz_localize(
-            s.timezone, ambiguous=True, nonexistent="shift_forward")
+        # The end of that day: the next local midnight less a second (a fall-back hour just
+        # before midnight happens twice; this counts both).
+        next_midnight = pd.Timestamp(as_of_date + dt.timedelta(days=1)).tz_localize(
+            s.timezone, ambiguous=False, nonexistent="shift_forward")
+        as_of = next_midnight - pd.Timedelta(seconds=1)
     labels = client_labels(names)
     sb.multiselect("Client", list(labels.values()), key="client", bind="query-params", placeholder="All clients")
     sb.multiselect("Account manager", options["account_managers"], key="am", bind="query-params",
@@ -178,12 +203,13 @@ def context() -> Context:
 
 # --- cached metric calls --------------------------------------------------------------------
 
-@st.cache_data(show_spinner=False, max_entries=1024)
+@st.cache_data(show_spinner=False, max_entries=256, ttl=3600)
 def _cached(path: str, version: str, as_of: str, period_days: int, filters: tuple, args: tuple) -> Any:
     module, name = path.rsplit(".", 1)
     fn = getattr(importlib.import_module(module), name)
-    con = _connection(version.split("|", 1)[0])
-    ctx = Context(settings(), pd.Timestamp(as_of), period_days, Filters(*filters))
+    con = _connection(str(settings().db_path()))
+    s = settings()
+    ctx = Context(s, pd.Timestamp(as_of).tz_convert(s.timezone), period_days, Filters(*filters))
     return fn(con, ctx, *args)
 
 

@@ -191,3 +191,9 @@ def test_no_page_renders_raw_html() -> None:
                  for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
                  if re.search(r"unsafe_allow_html|\bst\.html\(", line)]
     assert offenders == []
+
+
+def test_a_link_naming_a_client_that_no_longer_exists_says_so(app) -> None:
+    at = app("overview", query={"client": ["Old Name Ltd"]})
+    assert not at.exception
+    assert any("Old Name Ltd" in w.value for w in at.sidebar.warning)

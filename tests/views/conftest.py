@@ -61,3 +61,52 @@ def app(monkeypatch: pytest.MonkeyPatch, sample_db: Path) -> Callable[..., AppTe
 def metric_values(at: AppTest) -> dict[str, str]:
     """Tile label → shown value."""
     return {m.label: m.value for m in at.metric}
+
+
+REFERENCE_AS_OF = "2026-11-20T18:00:00"  # the sample's reference time
+
+
+def ask(db: Path, fn, *args, period_days: int = 7, **filters):
+    """fn(con, ctx, *args) straight from metrics/, for the Context a page shows by default."""
+    from metrics.context import Context, Filters
+
+    ctx = Context.build(Settings(db=str(db)), as_of=REFERENCE_AS_OF, period_days=period_days,
+                        filters=Filters(**filters))
+    con = store.connect(db)
+    try:
+        return fn(con, ctx, *args)
+    finally:
+        con.close()
+
+
+def expected_tiles_for(db: Path, summary_fn, names: list[str], period_days: int = 7,
+                       **filters) -> dict[str, str]:
+    """Tile label → value as metrics/ says it should be shown."""
+    from metrics.catalogue import metric
+
+    summary = ask(db, summary_fn, period_days=period_days, **filters)
+    return {metric(n).label: metric(n).fmt(summary[n]) for n in names}
+
+
+def shown_tiles_for(at: AppTest, names: list[str]) -> dict[str, str]:
+    """Tile label → value as the page shows it, for the given catalogue metrics."""
+    from metrics.catalogue import metric
+
+    values = metric_values(at)
+    return {metric(n).label: values[metric(n).label] for n in names}
+
+
+def sample_variant(folder: Path, edits: dict[str, list[tuple[str, str]]]) -> Path:
+    """The sample copied into folder with text replaced in some of its CSVs, then synced."""
+    import shutil
+
+    for f in SAMPLE_DIR.glob("*.csv"):
+        shutil.copy(f, folder)
+    for name, pairs in edits.items():
+        path = folder / name
+        text = path.read_text(encoding="utf-8")
+        for old, new in pairs:
+            assert old in text, old
+            text = text.replace(old, new)
+        path.write_text(text, encoding="utf-8")
+    return _synced(folder / "pulse.duckdb", folder)

@@ -4,7 +4,6 @@ same as_of, period and filters, on the sample and on an empty workbook."""
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,13 +11,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from data import store
-from data.settings import SAMPLE_DIR, Settings
-from data.sync import run_sync
 from metrics import approvals
 from metrics.catalogue import metric
-from metrics.context import Context, Filters
-from tests.views.conftest import metric_values
+from tests.views.conftest import ask, expected_tiles_for, sample_variant, shown_tiles_for
 
 AS_OF = "2026-11-20T18:00:00"
 TILES = ["pending", "overdue", "oldest_pending_days", "median_lag_days", "first_round_approval_rate",
@@ -28,22 +23,15 @@ TABLES = ["pending", "rounds", "by_client"]
 
 
 def _ask(db: Path, fn: Callable, *args, period_days: int = 7, **filters) -> object:
-    ctx = Context.build(Settings(db=str(db)), as_of=AS_OF, period_days=period_days, filters=Filters(**filters))
-    con = store.connect(db)
-    try:
-        return fn(con, ctx, *args)
-    finally:
-        con.close()
+    return ask(db, fn, *args, period_days=period_days, **filters)
 
 
 def expected_tiles(db: Path, period_days: int = 7, **filters) -> dict[str, str]:
-    summary = _ask(db, approvals.approvals_summary, period_days=period_days, **filters)
-    return {metric(n).label: metric(n).fmt(summary[n]) for n in TILES}
+    return expected_tiles_for(db, approvals.approvals_summary, TILES, period_days, **filters)
 
 
 def shown_tiles(at: AppTest) -> dict[str, str]:
-    values = metric_values(at)
-    return {metric(n).label: values[metric(n).label] for n in TILES}
+    return shown_tiles_for(at, TILES)
 
 
 def table(at: AppTest, name: str) -> pd.DataFrame:
@@ -95,18 +83,8 @@ def test_an_empty_workbook_opens_with_explanations_instead_of_charts(app, empty_
 @pytest.fixture(scope="module")
 def html_names_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample with a client whose name is HTML (a clock-independent chart shows it: pending now)."""
-    src = tmp_path_factory.mktemp("html_names")
-    for f in SAMPLE_DIR.glob("*.csv"):
-        shutil.copy(f, src)
-    clients = src / "clients.csv"
-    clients.write_text(clients.read_text().replace("C03,Meridian Bank,", "C03,<i>Meridian</i> & Bank,"))
-    db = src / "pulse.duckdb"
-    con = store.connect(db)
-    try:
-        assert run_sync(con, Settings(db=str(db)), str(src)).ok
-    finally:
-        con.close()
-    return db
+    folder = tmp_path_factory.mktemp("html_names")
+    return sample_variant(folder, {"clients.csv": [("C03,Meridian Bank,", "C03,<i>Meridian</i> & Bank,")]})
 
 
 def test_sheet_text_in_chart_labels_is_printed_not_rendered(app, html_names_db) -> None:

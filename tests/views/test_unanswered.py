@@ -14,11 +14,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from data import store
-from data.settings import Settings
 from metrics import replies
 from metrics.catalogue import metric
-from metrics.context import Context, Filters
-from tests.views.conftest import metric_values
+from tests.views.conftest import ask, expected_tiles_for, shown_tiles_for
 
 AS_OF = "2026-11-20T18:00:00"
 TILES = ["awaiting_agency", "oldest_wait_hours", "breached_open", "awaiting_client", "median_response_hours",
@@ -30,22 +28,15 @@ PAGE_ROWS = 100  # common.table's page size
 
 
 def _ask(db: Path, fn: Callable, *args, period_days: int = 7, **filters) -> object:
-    ctx = Context.build(Settings(db=str(db)), as_of=AS_OF, period_days=period_days, filters=Filters(**filters))
-    con = store.connect(db)
-    try:
-        return fn(con, ctx, *args)
-    finally:
-        con.close()
+    return ask(db, fn, *args, period_days=period_days, **filters)
 
 
 def expected_tiles(db: Path, period_days: int = 7, **filters) -> dict[str, str]:
-    summary = _ask(db, replies.replies_summary, period_days=period_days, **filters)
-    return {metric(n).label: metric(n).fmt(summary[n]) for n in TILES}
+    return expected_tiles_for(db, replies.replies_summary, TILES, period_days, **filters)
 
 
 def shown_tiles(at: AppTest) -> dict[str, str]:
-    values = metric_values(at)
-    return {metric(n).label: values[metric(n).label] for n in TILES}
+    return shown_tiles_for(at, TILES)
 
 
 def table(at: AppTest, name: str) -> pd.DataFrame | None:

@@ -35,7 +35,7 @@ ROUND_COLUMNS: tuple[str, ...] = (
     "approval_id", "project_id", "project_name", "project_manager", "department", "client_id", "client_name",
     "account_manager", "tier", "deliverable", "deliverable_key", "round", "approver", "sent_at", "sent_date",
     "due_by", "responded_at", "responded_date", "decision", "is_answered", "lag_days", "is_overdue",
-    "period_date", "in_period", "approved_in_period",
+    "period_date", "in_period",
 )
 
 _TEXT = ("approval_id", "project_id", "project_name", "project_manager", "department", "client_id", "client_name",
@@ -101,7 +101,6 @@ def rounds(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     df["is_overdue"] = (pending & (past_due | past_sla)).astype(bool)
     df["period_date"] = df["responded_date"].where(answered).astype("datetime64[us]")
     df["in_period"] = ctx.in_period(df["period_date"]).fillna(False).astype(bool)
-    df["approved_in_period"] = (df["in_period"] & (df["decision"] == "approved").fillna(False)).astype(bool)
     df = df[list(ROUND_COLUMNS)]
     return apply_filters(df, ctx.filters).reset_index(drop=True)
 

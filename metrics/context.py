@@ -278,10 +278,7 @@ def cached_mart(build: Callable[[duckdb.DuckDBPyConnection, Context], pd.DataFra
             df = apply_filters(df, ctx.filters, channel_column="channel").reset_index(drop=True)
         flag = (ctx.in_period(df["period_date"]).fillna(False).to_numpy(dtype=bool) if len(df)
                 else np.zeros(0, dtype=bool))
-        out = df.assign(in_period=flag)
-        if "approved_in_period" in out:
-            out["approved_in_period"] = out["in_period"] & (out["decision"] == "approved").fillna(False).to_numpy()
-        return out
+        return df.assign(in_period=flag)
 
     mart.uncached = build  # type: ignore[attr-defined]
     return mart

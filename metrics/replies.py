@@ -183,26 +183,23 @@ def episodes(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     return df.loc[:, list(EPISODE_COLUMNS)]
 
 
-def queue(con: duckdb.DuckDBPyConnection, ctx: Context, side: str = "agency",
-          mart: pd.DataFrame | None = None) -> pd.DataFrame:
+def queue(con: duckdb.DuckDBPyConnection, ctx: Context, side: str = "agency") -> pd.DataFrame:
     """Open episodes of one side at as_of, longest wait first: who to answer (or chase) now.
 
     Equal business-hour waits (common over a weekend) are ordered by the earlier opening.
-    Pass ``mart`` (from ``episodes``) to avoid rebuilding it.
     """
     if side not in SIDES:
         raise ValueError(f"side must be one of {SIDES}, not {side!r}")
-    m = episodes(con, ctx) if mart is None else mart
+    m = episodes(con, ctx)
     q = m[(m["side"] == side).to_numpy() & m["is_open"].to_numpy(dtype=bool)]
     q = q.sort_values(["wait_hours", "opened_at", "episode_id"], ascending=[False, True, True], kind="stable")
     q = q.rename(columns={"account_manager": "owner"})
     return q.loc[:, list(QUEUE_COLUMNS)].reset_index(drop=True)
 
 
-def queue_by_bucket(con: duckdb.DuckDBPyConnection, ctx: Context,
-                    mart: pd.DataFrame | None = None) -> pd.DataFrame:
+def queue_by_bucket(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     """Open episodes per side and age bucket (all 10 combinations, in order), for the queue chart."""
-    m = episodes(con, ctx) if mart is None else mart
+    m = episodes(con, ctx)
     open_ = m[m["is_open"].to_numpy(dtype=bool)]
     counts = open_.groupby(["side", "age_bucket"]).size()
     grid = pd.MultiIndex.from_product([SIDES, AGE_BUCKETS], names=["side", "age_bucket"])
@@ -211,14 +208,13 @@ def queue_by_bucket(con: duckdb.DuckDBPyConnection, ctx: Context,
     return out
 
 
-def queue_by_owner(con: duckdb.DuckDBPyConnection, ctx: Context,
-                   mart: pd.DataFrame | None = None) -> pd.DataFrame:
+def queue_by_owner(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     """Per account manager (the episode's owner) and side: open episodes, past-SLA ones, longest wait.
 
     Only owners with at least one open episode appear; a client without an account
     manager is grouped under a missing owner rather than dropped.
     """
-    m = episodes(con, ctx) if mart is None else mart
+    m = episodes(con, ctx)
     open_ = m[m["is_open"].to_numpy(dtype=bool)]
     g = open_.groupby(["account_manager", "side"], dropna=False)
     out = g.agg(open_episodes=("episode_id", "size"), breached_open=("breached", "sum"),
@@ -286,22 +282,19 @@ def voices(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     return out.astype({"agency_voices": "int64", "client_voices": "int64"})
 
 
-def response_by_channel(con: duckdb.DuckDBPyConnection, ctx: Context,
-                        mart: pd.DataFrame | None = None) -> pd.DataFrame:
+def response_by_channel(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     """The catalogue's reply metrics per channel, over agency episodes (is chat faster than email?)."""
-    m = episodes(con, ctx) if mart is None else mart
+    m = episodes(con, ctx)
     return summarize(con, m[(m["side"] == "agency").to_numpy()], "replies", group_by=["channel"])
 
 
-def reply_trend(con: duckdb.DuckDBPyConnection, ctx: Context, weeks: int = 12,
-                mart: pd.DataFrame | None = None) -> pd.DataFrame:
+def reply_trend(con: duckdb.DuckDBPyConnection, ctx: Context, weeks: int = 12) -> pd.DataFrame:
     """The replies family's flow metrics per week ending on as_of's date, oldest first."""
-    m = episodes(con, ctx) if mart is None else mart
+    m = episodes(con, ctx)
     return weekly(con, m, "replies", ctx.as_of_date, weeks=weeks)
 
 
-def replies_summary(con: duckdb.DuckDBPyConnection, ctx: Context,
-                    mart: pd.DataFrame | None = None) -> dict[str, Any]:
+def replies_summary(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, Any]:
     """The replies family's tiles for the report and the overview (None where undefined)."""
-    m = episodes(con, ctx) if mart is None else mart
+    m = episodes(con, ctx)
     return summary_record(con, m, "replies")

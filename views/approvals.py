@@ -22,15 +22,11 @@ MAX_BARS = 30
 DATE = "ddd DD MMM YYYY"
 
 
-con = common.connection()
-ctx = common.context()
-common.page_header("Approvals", ctx, con)
+con, ctx = common.open_page("Approvals")
 st.caption("What is stuck with the client: approval rounds waiting for an answer, how long each client "
            "takes to approve, and how many rounds it takes to get a yes.")
 
-now = common.call(approvals.approvals_summary)
-prev = common.call(approvals.approvals_summary, ctx=ctx.previous())
-common.kpi_tiles(TILES, now, prev)
+now = common.summary_tiles(approvals.approvals_summary, TILES)
 
 period_label = f"{ctx.period_start:%d %b} – {ctx.period_end:%d %b %Y}"
 sla = ctx.settings.approval_sla_days

@@ -96,9 +96,7 @@ def section_table(df, key, columns, empty):
     common.table(df[list(columns)], key=key, page_size=10, column_config=columns)
 
 
-con = common.connection()
-ctx = common.context()
-common.page_header("Clients", ctx, con)
+con, ctx = common.open_page("Clients")
 
 board = common.call(health.client_health)
 if board.empty:

@@ -149,7 +149,8 @@ def sidebar_filters(con: duckdb.DuckDBPyConnection) -> Context:
     """The global filters, shared by every page and kept in the URL; returns the Context."""
     s = settings()
     default = default_as_of(con)
-    options, names = _options(data_version(con))
+    version = data_version(con)
+    options, names = _options(version)
     sb = st.sidebar
     sb.markdown("### Filters")
     _warn_unresolved_link(sb, names, default)
@@ -193,6 +194,7 @@ def sidebar_filters(con: duckdb.DuckDBPyConnection) -> Context:
                   width="stretch")
     ctx = Context(s, as_of, days, filters)
     st.session_state["_pulse_ctx"] = ctx
+    st.session_state["_pulse_version"] = version  # read once per run, by every cached call
     return ctx
 
 
@@ -216,12 +218,27 @@ def _cached(path: str, version: str, as_of: str, period_days: int, filters: tupl
 def call(fn: Callable[..., Any], *args: Any, ctx: Context | None = None) -> Any:
     """fn(con, ctx, *args) from metrics/, cached per data version and filter set."""
     c = ctx or context()
-    con = connection()
-    return _cached(f"{fn.__module__}.{fn.__name__}", data_version(con), c.as_of.isoformat(), c.period_days,
+    version = st.session_state.get("_pulse_version") or data_version(connection())
+    return _cached(f"{fn.__module__}.{fn.__name__}", version, c.as_of.isoformat(), c.period_days,
                    dataclasses.astuple(c.filters), args)
 
 
 # --- page furniture -------------------------------------------------------------------------
+
+def open_page(title: str) -> tuple[duckdb.DuckDBPyConnection, Context]:
+    """What every page starts with: its header; returns the store and this run's Context."""
+    con, ctx = connection(), context()
+    page_header(title, ctx, con)
+    return con, ctx
+
+
+def summary_tiles(summary_fn: Callable[..., dict[str, Any]], names: Sequence[str],
+                  per_row: int | None = None) -> dict[str, Any]:
+    """A family's headline tiles against the previous period; returns this period's summary."""
+    now = call(summary_fn)
+    kpi_tiles(names, now, call(summary_fn, ctx=context().previous()), per_row)
+    return now
+
 
 def page_header(title: str, ctx: Context, con: duckdb.DuckDBPyConnection) -> None:
     """Title, the period and as-of line, and the data stamp (with a failed-sync warning)."""

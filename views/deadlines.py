@@ -33,15 +33,11 @@ LATE, ON_TIME, MUTED = "#d9480f", "#2b8a3e", "#a5c8ee"
 MAX_BARS = 30
 
 
-con = common.connection()
-ctx = common.context()
-common.page_header("Deadlines", ctx, con)
+con, ctx = common.open_page("Deadlines")
 st.caption("What slipped: deliveries measured against the deadline first agreed (baseline), "
            "what is overdue right now, and which deadlines were moved.")
 
-now = common.call(deadlines.deadlines_summary)
-prev = common.call(deadlines.deadlines_summary, ctx=ctx.previous())
-common.kpi_tiles(TILES, now, prev)
+now = common.summary_tiles(deadlines.deadlines_summary, TILES)
 
 period_label = f"{ctx.period_start:%d %b} – {ctx.period_end:%d %b %Y}"
 

@@ -15,9 +15,7 @@ from metrics import feedback
 from metrics.catalogue import metric
 from views import common
 
-con = common.connection()
-ctx = common.context()
-common.page_header("Feedback", ctx, con)
+con, ctx = common.open_page("Feedback")
 
 TREND_DAYS = feedback.TREND_DAYS
 SILENT_DAYS = 90
@@ -39,9 +37,8 @@ def _direction(change):
     return "down" if change < 0 else "up" if change > 0 else "flat"
 
 
-summary = common.call(feedback.feedback_summary)
-previous = common.call(feedback.feedback_summary, ctx=ctx.previous())
-common.kpi_tiles(["responses", "nps", "csat", "avg_normalized_score", "detractors"], summary, previous)
+summary = common.summary_tiles(feedback.feedback_summary, ["responses", "nps", "csat", "avg_normalized_score",
+                                                            "detractors"])
 
 monthly = common.call(feedback.monthly_scores)
 by_client = common.call(feedback.feedback_by_client)

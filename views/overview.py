@@ -86,9 +86,7 @@ def trend_chart(dl, rp):
     return common.style(fig, height=380)
 
 
-con = common.connection()
-ctx = common.context()
-common.page_header("Weekly review", ctx, con)
+con, ctx = common.open_page("Weekly review")
 
 now = summary(ctx)
 prev = summary(ctx.previous())
@@ -129,56 +127,47 @@ else:
 
 # --- most urgent items ------------------------------------------------------------------------
 st.subheader("Act on these now")
+def urgent_list(title: str, rows, columns: dict, key: str, empty: str, page: str, link: str) -> None:
+    """One of the 'act on these now' lists: its top rows, or an all-clear, and a link onward."""
+    st.markdown(title)
+    if rows.empty:
+        st.success(empty, icon=":material/check_circle:")
+    else:
+        st.dataframe(rows[list(columns)].head(URGENT_ROWS), hide_index=True, width="stretch", key=key,
+                     column_config=columns)
+    st.page_link(page, label=link, icon=":material/arrow_forward:")
+
+
 c1, c2, c3 = st.columns(3, gap="large")
 with c1:
-    st.markdown("**Overdue deliverables**, longest overdue first")
-    od = common.call(deadlines.overdue_list).head(URGENT_ROWS)
-    if od.empty:
-        st.success("No open deliverable is past its due date.", icon=":material/check_circle:")
-    else:
-        st.dataframe(od[["deliverable_name", "client_name", "days_overdue", "project_manager"]], hide_index=True,
-                     width="stretch", key="overview_overdue", column_config={
-                         "deliverable_name": st.column_config.TextColumn("Deliverable"),
-                         "client_name": st.column_config.TextColumn("Client"),
-                         "days_overdue": st.column_config.NumberColumn(
-                             "Overdue", format="%.0f d", help="Working days past the current due date."),
-                         "project_manager": st.column_config.TextColumn("Project manager"),
-                     })
-    st.page_link("views/deadlines.py", label="All deadlines", icon=":material/arrow_forward:")
+    urgent_list("**Overdue deliverables**, longest overdue first", common.call(deadlines.overdue_list), {
+        "deliverable_name": st.column_config.TextColumn("Deliverable"),
+        "client_name": st.column_config.TextColumn("Client"),
+        "days_overdue": st.column_config.NumberColumn(
+            "Overdue", format="%.0f d", help="Working days past the current due date."),
+        "project_manager": st.column_config.TextColumn("Project manager"),
+    }, "overview_overdue", "No open deliverable is past its due date.", "views/deadlines.py", "All deadlines")
 with c2:
-    st.markdown("**Clients waiting on us**, longest wait first")
-    q = common.call(replies.queue, "agency").head(URGENT_ROWS)
-    if q.empty:
-        st.success("No client message is waiting for a reply.", icon=":material/check_circle:")
-    else:
-        st.dataframe(q[["client_name", "channel", "wait_hours", "owner", "breached"]], hide_index=True,
-                     width="stretch", key="overview_queue", column_config={
-                         "client_name": st.column_config.TextColumn("Client"),
-                         "channel": st.column_config.TextColumn("Channel"),
-                         "wait_hours": st.column_config.NumberColumn(
-                             "Waiting", format="%.1f h", help="Business hours since the client's message."),
-                         "owner": st.column_config.TextColumn("Account manager"),
-                         "breached": st.column_config.CheckboxColumn(
-                             "Past SLA", help="Already waiting longer than the channel's reply SLA."),
-                     })
-    st.page_link("views/unanswered.py", label="All unanswered threads", icon=":material/arrow_forward:")
+    urgent_list("**Clients waiting on us**, longest wait first", common.call(replies.queue, "agency"), {
+        "client_name": st.column_config.TextColumn("Client"),
+        "channel": st.column_config.TextColumn("Channel"),
+        "wait_hours": st.column_config.NumberColumn(
+            "Waiting", format="%.1f h", help="Business hours since the client's message."),
+        "owner": st.column_config.TextColumn("Account manager"),
+        "breached": st.column_config.CheckboxColumn(
+            "Past SLA", help="Already waiting longer than the channel's reply SLA."),
+    }, "overview_queue", "No client message is waiting for a reply.", "views/unanswered.py",
+        "All unanswered threads")
 with c3:
-    st.markdown("**Overdue approvals**, oldest first")
     pend = common.call(approvals.pending_list)
-    late = pend[pend["is_overdue"]].head(URGENT_ROWS)
-    if late.empty:
-        st.success("No approval round is past its deadline.", icon=":material/check_circle:")
-    else:
-        st.dataframe(late[["deliverable", "client_name", "round", "age_days", "approver"]], hide_index=True,
-                     width="stretch", key="overview_approvals", column_config={
-                         "deliverable": st.column_config.TextColumn("Deliverable"),
-                         "client_name": st.column_config.TextColumn("Client"),
-                         "round": st.column_config.NumberColumn("Round", format="%d"),
-                         "age_days": st.column_config.NumberColumn(
-                             "Waiting", format="%.0f d", help="Working days since the round was sent."),
-                         "approver": st.column_config.TextColumn("Approver"),
-                     })
-    st.page_link("views/approvals.py", label="All approvals", icon=":material/arrow_forward:")
+    urgent_list("**Overdue approvals**, oldest first", pend[pend["is_overdue"]], {
+        "deliverable": st.column_config.TextColumn("Deliverable"),
+        "client_name": st.column_config.TextColumn("Client"),
+        "round": st.column_config.NumberColumn("Round", format="%d"),
+        "age_days": st.column_config.NumberColumn(
+            "Waiting", format="%.0f d", help="Working days since the round was sent."),
+        "approver": st.column_config.TextColumn("Approver"),
+    }, "overview_approvals", "No approval round is past its deadline.", "views/approvals.py", "All approvals")
 
 # --- trend --------------------------------------------------------------------------------------
 dl = common.call(deadlines.deadline_trend, TREND_WEEKS)

@@ -17,9 +17,7 @@ from metrics.catalogue import metric
 from metrics.health import IDEAL_VOICES
 from views import common
 
-con = common.connection()
-ctx = common.context()
-common.page_header("Unanswered", ctx, con)
+con, ctx = common.open_page("Unanswered")
 
 SIDE_LABELS = {"agency": "Clients waiting on us", "client": "We wait on clients"}
 NO_OWNER = "(no account manager)"
@@ -55,11 +53,8 @@ def _sla_line(fig):
                   annotation_text=f"SLA {sla:g} h" + (" (default)" if by_channel else ""))
 
 
-# One episode mart per filter set (cached); every view below is built from it instead of
-# rebuilding it, as the replies API allows.
-mart = common.call(replies.episodes)
-summary = replies.replies_summary(con, ctx, mart=mart)
-previous = replies.replies_summary(con, ctx.previous(), mart=common.call(replies.episodes, ctx=ctx.previous()))
+summary = common.call(replies.replies_summary)
+previous = common.call(replies.replies_summary, ctx=ctx.previous())
 
 st.markdown(f"**Right now** · open threads at {ctx.as_of:%a %d %b %H:%M}")
 common.kpi_tiles(["awaiting_agency", "oldest_wait_hours", "breached_open", "awaiting_client"], summary, previous)
@@ -69,8 +64,8 @@ common.kpi_tiles(["median_response_hours", "p90_response_hours", "sla_breach_rat
 # --- the queues now ------------------------------------------------------------------------
 
 st.subheader("Open queues")
-by_bucket = replies.queue_by_bucket(con, ctx, mart=mart)
-by_owner = replies.queue_by_owner(con, ctx, mart=mart)
+by_bucket = common.call(replies.queue_by_bucket)
+by_owner = common.call(replies.queue_by_owner)
 queue_height = _bar_height(2 * max(len(replies.AGE_BUCKETS), by_owner["account_manager"].nunique(dropna=False)))
 left, right = st.columns(2)
 
@@ -148,7 +143,7 @@ ORDER = ["client_name", "project_name", "channel", "owner", "opened_local", "wai
 
 
 def _queue_table(side, key, download, intro, empty):
-    q = replies.queue(con, ctx, side, mart=mart)
+    q = common.call(replies.queue, side)
     if q.empty:
         st.success(empty, icon=":material/check_circle:")
         return
@@ -179,8 +174,8 @@ st.subheader("How fast we answer")
 st.caption("Agency replies to client requests, by the week the request arrived (weeks end on the as-of date; "
            "click a week to make it the period) and, for this period, by the channel the client used "
            "(click a channel to filter by it).")
-trend = replies.reply_trend(con, ctx, mart=mart)
-by_channel = replies.response_by_channel(con, ctx, mart=mart)
+trend = common.call(replies.reply_trend)
+by_channel = common.call(replies.response_by_channel)
 weeks_iso = [f"{w:%Y-%m-%d}" for w in pd.to_datetime(trend["week"])] if len(trend) else []
 week_custom = [[w, n] for w, n in zip(weeks_iso, trend["episodes_opened"], strict=True)] if len(trend) else []
 c1, c2, c3 = st.columns(3)

@@ -64,7 +64,7 @@ def test_answered_and_pending_lags(loaded) -> None:
     a1, a2, a3 = rows["A1"], rows["A2"], rows["A3"]
     assert a1["is_answered"] and a1["lag_days"] == 3 and a1["decision"] == "approved" and not a1["is_overdue"]
     assert a1["responded_date"] == pd.Timestamp("2026-11-19") and a1["period_date"] == pd.Timestamp("2026-11-19")
-    assert a1["in_period"] and a1["approved_in_period"]
+    assert a1["in_period"] and a1["decision"] == "approved"
     assert not a2["is_answered"] and a2["lag_days"] == 3 and not a2["is_overdue"]  # 3 is not > 3
     assert a3["lag_days"] == 4 and a3["is_overdue"]
     assert pd.isna(a2["period_date"]) and not a2["in_period"] and a2["decision"] is None

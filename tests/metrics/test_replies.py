@@ -279,7 +279,6 @@ def test_single_number_sla_applies_to_every_channel(loaded):
 def test_queue_views(loaded):
     con = loaded(sla_workbook())
     ctx = ctx_for("2026-11-18 15:00", SLA_TABLE)
-    mart = replies.episodes(con, ctx)
     q = replies.queue(con, ctx)
     assert q["episode_id"].tolist() == ["S7", "S4", "S5"]  # longest wait first
     assert q["wait_hours"].tolist() == [86.0, 10.0, 1.0]
@@ -289,9 +288,9 @@ def test_queue_views(loaded):
     assert q.iloc[0]["opened_local"] == pd.Timestamp("2026-11-05 10:00")
     for col in ("thread_id", "client_id", "project_name", "channel", "sender", "sla_hours"):
         assert col in q.columns
-    assert q.equals(replies.queue(con, ctx, mart=mart))
+    assert q.equals(replies.queue(con, ctx))  # the second call reads the cached mart
 
-    b = replies.queue_by_bucket(con, ctx, mart=mart)
+    b = replies.queue_by_bucket(con, ctx)
     assert list(zip(b["side"], b["age_bucket"], strict=True)) == [
         (side, bucket) for side in ("agency", "client") for bucket in replies.AGE_BUCKETS]
     counts = dict(zip(zip(b["side"], b["age_bucket"], strict=True), b["open_episodes"], strict=True))
@@ -299,7 +298,7 @@ def test_queue_views(loaded):
     assert counts[("agency", "< 4 h")] == 1 and counts[("client", "4–8 h")] == 1  # S8: 5 h
     assert sum(counts.values()) == 4
 
-    o = replies.queue_by_owner(con, ctx, mart=mart)
+    o = replies.queue_by_owner(con, ctx)
     assert o.to_dict("records") == [
         {"account_manager": "Anna", "side": "agency", "open_episodes": 3, "breached_open": 2, "max_wait_hours": 86.0},
         {"account_manager": "Anna", "side": "client", "open_episodes": 1, "breached_open": 0, "max_wait_hours": 5.0},

@@ -19,7 +19,7 @@ PAGES = ["overview", "deadlines", "unanswered", "approvals", "feedback", "client
 SAMPLE_AS_OF = dt.date(2026, 11, 20)
 
 
-def _synced(path: Path, source: Path) -> Path:
+def synced(path: Path, source: Path) -> Path:
     con = store.connect(path)
     try:
         outcome = run_sync(con, Settings(db=str(path)), str(source))
@@ -32,13 +32,13 @@ def _synced(path: Path, source: Path) -> Path:
 @pytest.fixture(scope="session")
 def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled sample, synced once for the whole session."""
-    return _synced(tmp_path_factory.mktemp("sample") / "pulse.duckdb", SAMPLE_DIR)
+    return synced(tmp_path_factory.mktemp("sample") / "pulse.duckdb", SAMPLE_DIR)
 
 
 @pytest.fixture(scope="session")
 def empty_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The blank template workbook: every tab present, no rows."""
-    return _synced(tmp_path_factory.mktemp("empty") / "pulse.duckdb", TEMPLATE_PATH)
+    return synced(tmp_path_factory.mktemp("empty") / "pulse.duckdb", TEMPLATE_PATH)
 
 
 @pytest.fixture
@@ -109,4 +109,4 @@ def sample_variant(folder: Path, edits: dict[str, list[tuple[str, str]]]) -> Pat
             assert old in text, old
             text = text.replace(old, new)
         path.write_text(text, encoding="utf-8")
-    return _synced(folder / "pulse.duckdb", folder)
+    return synced(folder / "pulse.duckdb", folder)

@@ -13,12 +13,11 @@ from streamlit.testing.v1 import AppTest
 
 from data import store
 from data.settings import ROOT, Settings
-from data.sync import run_sync
 from metrics import approvals, deadlines, feedback, replies
 from metrics.catalogue import METRICS, metric
 from metrics.context import Context, Filters
 from tests.conftest import MINIMAL_TABS, with_rows, write_csv_folder
-from tests.views.conftest import PAGES, SAMPLE_AS_OF, metric_values
+from tests.views.conftest import PAGES, SAMPLE_AS_OF, metric_values, synced
 
 SAMPLE_AS_OF_TS = "2026-11-20T18:00:00"
 TILES = ["on_time_rate", "open_overdue", "awaiting_agency", "oldest_wait_hours", "sla_breach_rate", "pending",
@@ -145,14 +144,7 @@ def html_named_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tabs = with_rows("approvals", ["A2", "P01", "Banner", "1", "2026-11-02", "", "", "", "Client"],
                      ["A3", "P02", "Script", "1", "2026-11-02", "", "", "", "Client"], base=tabs)
     folder = write_csv_folder(tmp_path_factory.mktemp("html_wb"), tabs)
-    db = tmp_path_factory.mktemp("html_db") / "pulse.duckdb"
-    con = store.connect(db)
-    try:
-        outcome = run_sync(con, Settings(db=str(db)), str(folder))
-        assert outcome.ok, outcome.error
-    finally:
-        con.close()
-    return db
+    return synced(tmp_path_factory.mktemp("html_db") / "pulse.duckdb", folder)
 
 
 def strings(obj: object) -> list[str]:
@@ -197,3 +189,30 @@ def test_a_link_naming_a_client_that_no_longer_exists_says_so(app) -> None:
     at = app("overview", query={"client": ["Old Name Ltd"]})
     assert not at.exception
     assert any("Old Name Ltd" in w.value for w in at.sidebar.warning)
+
+
+@pytest.mark.parametrize(("page", "summary", "names", "client", "client_id"), [
+    ("deadlines", "metrics.deadlines.deadlines_summary",
+     ["delivered", "on_time_rate", "median_slip_days", "open_overdue"], "Lumen Telecom", "C07"),
+    ("unanswered", "metrics.replies.replies_summary",
+     ["awaiting_agency", "oldest_wait_hours", "median_response_hours", "sla_breach_rate"], "Lumen Telecom", "C07"),
+    ("approvals", "metrics.approvals.approvals_summary",
+     ["pending", "overdue", "median_lag_days", "first_round_approval_rate"], "Meridian Bank", "C03"),
+    ("feedback", "metrics.feedback.feedback_summary", ["responses", "nps", "csat"], "Meridian Bank", "C03"),
+])
+def test_a_view_opened_by_url_equals_the_same_view_set_through_widgets(
+    app, sample_db, page, summary, names, client, client_id
+) -> None:
+    import importlib
+
+    from tests.views.conftest import expected_tiles_for, shown_tiles_for
+
+    module, fn = summary.rsplit(".", 1)
+    by_url = app(page, query={"client": [client], "period": "Last 4 weeks"})
+    by_widgets = app(page)
+    by_widgets.sidebar.multiselect(key="client").set_value([client])
+    by_widgets.sidebar.button_group(key="period").set_value("Last 4 weeks").run()
+    assert not by_url.exception and not by_widgets.exception
+    expected = expected_tiles_for(sample_db, getattr(importlib.import_module(module), fn), names, 28,
+                                  clients=(client_id,))
+    assert shown_tiles_for(by_url, names) == shown_tiles_for(by_widgets, names) == expected

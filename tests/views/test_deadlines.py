@@ -70,16 +70,6 @@ def test_every_grouping_measure_and_the_all_rescheduled_switch_draw_without_erro
     assert len(table(at, "rescheduled")) == min(len(moved), 100)  # one page of the table
 
 
-def test_query_parameters_show_the_same_as_setting_the_widgets(app, sample_db) -> None:
-    by_url = app("deadlines", query={"client": ["Lumen Telecom"], "period": "Last 4 weeks"})
-    assert not by_url.exception
-    by_widgets = app("deadlines")
-    by_widgets.sidebar.multiselect(key="client").set_value(["Lumen Telecom"])
-    by_widgets.sidebar.button_group(key="period").set_value("Last 4 weeks").run()
-    assert not by_widgets.exception
-    assert shown_tiles(by_url) == shown_tiles(by_widgets) == expected_tiles(sample_db, 28, clients=("C07",))
-
-
 @pytest.mark.parametrize("query", [None, {"client": ["Meridian Bank"], "period": "Quarter"}])
 def test_an_empty_workbook_opens_with_explanations_instead_of_charts(app, empty_db, query) -> None:
     at = app("deadlines", db=empty_db, query=query)

@@ -86,16 +86,6 @@ def test_on_the_sample_the_tiles_and_lists_match_metrics_and_follow_the_filters(
     assert shown["clients"]["client_id"].tolist() == ["C05"]
 
 
-def test_query_parameters_show_the_same_as_setting_the_widgets(app, sample_db) -> None:
-    by_url = app("feedback", query={"client": ["Meridian Bank"], "period": "Last 4 weeks"})
-    assert not by_url.exception
-    by_widgets = app("feedback")
-    by_widgets.sidebar.multiselect(key="client").set_value(["Meridian Bank"])
-    by_widgets.sidebar.button_group(key="period").set_value("Last 4 weeks").run()
-    assert not by_widgets.exception
-    assert shown_tiles(by_url) == shown_tiles(by_widgets) == expected_tiles(sample_db, 28, clients=("C03",))
-
-
 @pytest.mark.parametrize("query", [None, {"client": ["Meridian Bank"], "period": "Quarter"}])
 def test_an_empty_workbook_opens_with_explanations_instead_of_charts(app, empty_db, query) -> None:
     at = app("feedback", db=empty_db, query=query)

@@ -2,6 +2,8 @@
 
 * ``build_report`` (metrics.report) on the sample DB and on the ~1M-message DB.
   Target: < 1 s at 1M messages.
+* The same report on a copy of the 1M DB without the mart tables the sync builds
+  (metrics.materialized): what a file from before them costs, marts computed on the spot.
 * Each family = its mart + its catalogue summary (`summary_record`), as a page tile
   asks it: deadlines (deliverables), replies (episodes), approvals (rounds), feedback
   (responses); health = `client_health` (its signals build their own marts over the
@@ -145,7 +147,42 @@ def run(runs: int | None = None, quick: bool = False, profile: bool = False) -> 
                 cases.append(case)
         finally:
             con.close()
+    # The same 1M report on a file without the sync's mart tables (one written before they
+    # existed, or by other SQL): every mart is then computed from the loaded tabs on the spot.
+    plain = _without_mart_tables(dbs["1M"])
+    con = store.connect(plain, read_only=True)
+    try:
+        n = runs or (3 if quick else REPORT_RUNS)
+        label = f"{labels['1M']}, no mart tables"
+        log(f"report: build_report on {label} ({n} runs) …")
+        st, first = repeat(lambda: _cold_report(con, ctx), n)
+        cases.append({"case": "report/1M-plain", "what": "build_report (SPEC §9), marts computed on the spot",
+                      "db": label, "messages": messages["1M"], **st, "first_s": first, "target_s": None})
+    finally:
+        con.close()
     return {"name": "report", "as_of": AS_OF, "period_days": PERIOD_DAYS, "cases": cases, "table": table(cases)}
+
+
+def _without_mart_tables(db: Any) -> Any:
+    """A copy of db with the mart tables and their meta rows dropped (and its own load id)."""
+    import shutil
+
+    import duckdb
+
+    from metrics.materialized import META_PREFIX, tables
+
+    copy = db.with_name(db.stem + "-plain.duckdb")
+    shutil.copy(db, copy)
+    con = duckdb.connect(str(copy))
+    try:
+        for name in tables():
+            con.execute(f'DROP TABLE IF EXISTS "{name}"')
+        con.execute("DELETE FROM meta WHERE starts_with(key, ?)", [META_PREFIX])
+        con.execute("UPDATE meta SET value = value || '-plain' WHERE key = 'loaded_at'")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return copy
 
 
 def _profile(name: str, fn: Callable[[], Any]) -> str:

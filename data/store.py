@@ -12,6 +12,8 @@ import datetime as dt
 import json
 import logging
 import os
+import threading
+from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,24 @@ CREATE TABLE IF NOT EXISTS sync_log (
 # What a damaged, truncated or foreign file raises on open. Anything else (a bad
 # setting, a bug) must surface, never cost the user their file.
 _UNREADABLE = (duckdb.IOException, duckdb.SerializationException, duckdb.InternalException)
+
+
+# Bumped after every committed load (and every recorded failure) in this process. DuckDB lets
+# one process write a file (or several only read it), so a reader can remember what it last
+# saw until this moves.
+_generation = 0
+_generation_lock = threading.Lock()
+
+
+def _bump_generation() -> None:
+    global _generation
+    with _generation_lock:  # two sessions syncing at once must not lose a bump
+        _generation += 1
+
+
+def generation() -> int:
+    """How many syncs this process has recorded (readers' caches of 'which load' key on it)."""
+    return _generation
 
 
 class StoreLocked(RuntimeError):
@@ -112,7 +132,7 @@ def _schema_version(con: duckdb.DuckDBPyConnection) -> str | None:
 
 def _drop_all(con: duckdb.DuckDBPyConnection) -> None:
     """An older layout is rebuilt from the source, not migrated: the file is only a cache."""
-    for name in (*DATA_TABLES, "rejects", "tab_report"):
+    for name in (*DATA_TABLES, "rejects", "tab_report", *_derived_tables(con)):
         con.execute(f'DROP TABLE IF EXISTS "{name}"')
     con.execute("DELETE FROM meta")
 
@@ -135,8 +155,17 @@ def write_load(
     kind: str,
     started_at: dt.datetime,
     meta: dict[str, Any] | None = None,
+    derived: Mapping[str, str] | None = None,
+    derived_meta: Mapping[str, str] | None = None,
 ) -> int:
-    """Replace every table in one transaction, log the sync, then CHECKPOINT."""
+    """Replace every table in one transaction, log the sync, then CHECKPOINT.
+
+    `derived` maps table names (mart_*) to SQL over the loaded tables: the metrics'
+    materialized marts. They are built in a second transaction right after the load, with
+    `derived_meta` (what says they are there), so a reader sees either no derived tables
+    for this load or all of them, and a failure there (say, memory on a huge sheet) costs
+    the speed-up, not the load: readers then compute the same rows from the loaded tables.
+    """
     cur = con.cursor()
     try:
         cur.execute("BEGIN TRANSACTION")
@@ -149,6 +178,8 @@ def write_load(
                 cur.register(alias, df)
                 cur.execute(f'CREATE OR REPLACE TABLE "{name}" AS ' + _table_sql(name).format(src=alias))
                 cur.unregister(alias)
+            for name in _derived_tables(cur):  # the previous load's: rebuilt below, or gone
+                cur.execute(f'DROP TABLE "{name}"')
             rejects = result.rejects if len(result.rejects) else pd.DataFrame(columns=REJECT_COLUMNS)
             cur.register("_load_rejects", rejects.astype({"sheet_row": "int64"}) if len(rejects) else rejects)
             cur.execute(
@@ -194,10 +225,32 @@ def write_load(
         except BaseException:
             cur.execute("ROLLBACK")
             raise
+        _bump_generation()
+        if derived:
+            _write_derived(cur, derived, derived_meta or {})
+            _bump_generation()
         checkpoint(cur)
         return int(sync_id)
     finally:
         cur.close()
+
+
+def _derived_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND table_name LIKE 'mart\\_%' ESCAPE '\\'"
+    ).fetchall()]
+
+
+def _write_derived(cur: duckdb.DuckDBPyConnection, derived: Mapping[str, str], meta: Mapping[str, str]) -> None:
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        for name, sql in derived.items():
+            cur.execute(f'CREATE OR REPLACE TABLE "{name}" AS {sql}')
+        cur.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(meta.items()))
+        cur.execute("COMMIT")
+    except duckdb.Error as exc:
+        cur.execute("ROLLBACK")
+        log.warning("derived tables not built (readers compute them instead): %s", exc)
 
 
 def checkpoint(cur: duckdb.DuckDBPyConnection) -> None:
@@ -229,6 +282,7 @@ def record_failure(
             "INSERT INTO sync_log VALUES (?, ?, ?, ?, ?, 'failed', ?, NULL, NULL, NULL, NULL)",
             [sync_id, started_at, dt.datetime.now(dt.UTC), source, kind, error],
         )
+        _bump_generation()  # the data stays; what readers say about the last sync changes
         return int(sync_id)
     finally:
         cur.close()

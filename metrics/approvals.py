@@ -18,10 +18,20 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from metrics import materialized
 from metrics.catalogue import summarize, summary_record, weekly
-from metrics.context import CLIENTS_SQL, PROJECTS_SQL, Context, apply_filters, cached_mart, query_arrow
+from metrics.context import (
+    CLIENTS_SQL,
+    PROJECTS_SQL,
+    Context,
+    cached_base,
+    cached_mart,
+    frame_from,
+    utc_instants,
+)
 
 __all__ = [
+    "ROUNDS_SQL",
     "ROUND_COLUMNS",
     "approval_trend",
     "approvals_summary",
@@ -38,16 +48,13 @@ ROUND_COLUMNS: tuple[str, ...] = (
     "period_date", "in_period",
 )
 
-_TEXT = ("approval_id", "project_id", "project_name", "project_manager", "department", "client_id", "client_name",
-         "account_manager", "tier", "deliverable", "deliverable_key", "approver", "decision")
-
-_ROUNDS_SQL = f"""
+ROUNDS_SQL = f"""
 WITH p AS ({PROJECTS_SQL}), c AS ({CLIENTS_SQL})
 SELECT a.approval_id, a.project_id, p.project_name, p.project_manager, p.department,
        c.client_id, c.client_name, c.account_manager, c.tier,
        a.deliverable, a.project_id || '/' || a.deliverable AS deliverable_key,
-       coalesce(a.round, 1) AS round, a.approver, epoch_us(a.sent_at) AS sent_at, a.due_by,
-       epoch_us(a.responded_at) AS responded_at, a.decision
+       coalesce(a.round, 1) AS round, a.approver, a.sent_at, a.due_by::TIMESTAMP AS due_by,
+       a.responded_at, a.decision
 FROM approvals a
 JOIN p ON p.project_id = a.project_id
 LEFT JOIN c ON c.client_id = p.project_client_id
@@ -55,14 +62,18 @@ ORDER BY a.sent_at, a.approval_id
 """
 
 
-def _utc(us: pd.Series) -> pd.Series:
-    """Microseconds since the epoch → aware UTC instants (NaT where blank).
-
-    The SQL hands instants over as epoch_us: DuckDB's own TIMESTAMPTZ → pandas conversion
-    trips a pandas 3 deprecation warning, and integers carry no time-zone question.
-    """
-    instants = pd.to_datetime(pd.array(us, dtype="Int64"), unit="us", utc=True)
-    return pd.Series(instants, index=us.index).astype("datetime64[us, UTC]")
+@cached_base
+def _round_base(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
+    """Every round of the load as if all answers were in, sorted by sent_at; as_of cuts it."""
+    df = materialized.read(con, "mart_approval_rounds")
+    df["round"] = df["round"].astype("int64")
+    df["sent_at"] = utc_instants(df["sent_at"])
+    df["responded_at"] = utc_instants(df["responded_at"])
+    if not df["sent_at"].is_monotonic_increasing:  # NULL sent_at sorts last; keep it out of the cut
+        df = df[df["sent_at"].notna().to_numpy()].sort_values("sent_at", kind="stable").reset_index(drop=True)
+    df["sent_date"] = ctx.local_dates(df["sent_at"]).astype("datetime64[us]")
+    df["responded_date"] = ctx.local_dates(df["responded_at"]).astype("datetime64[us]")
+    return df
 
 
 @cached_mart
@@ -72,37 +83,31 @@ def rounds(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     sent_at/responded_at are aware UTC instants; sent_date, responded_date, due_by and
     period_date naive datetime64 agency-local dates; lag_days float64 working days.
     """
-    raw = query_arrow(con, _ROUNDS_SQL)
+    base = _round_base(con, ctx)
     as_of = pd.Timestamp(ctx.as_of_utc)
-    sent_at = _utc(raw["sent_at"])
-    raw = raw[(sent_at <= as_of).to_numpy()].reset_index(drop=True)  # a round sent later does not exist yet
-
-    df = pd.DataFrame(index=raw.index)
-    for col in _TEXT:
-        df[col] = raw[col].astype(object).where(raw[col].notna(), None)
-    df["round"] = raw["round"].astype("int64")
-    df["sent_at"] = _utc(raw["sent_at"])
-    responded = _utc(raw["responded_at"])
-    answered = responded.notna() & (responded <= as_of)
-    df["responded_at"] = responded.where(answered)
-    df["sent_date"] = ctx.local_dates(df["sent_at"]).astype("datetime64[us]")
-    df["responded_date"] = ctx.local_dates(df["responded_at"]).astype("datetime64[us]")
-    df["due_by"] = pd.to_datetime(raw["due_by"]).astype("datetime64[us]")
-    df["decision"] = df["decision"].where(answered.to_numpy(), None)
-    df["is_answered"] = answered.astype(bool)
-
+    n = int(base["sent_at"].searchsorted(as_of, side="right"))  # sent later: not yet
+    df = base.iloc[:n]
+    answered = (df["responded_at"] <= as_of).fillna(False).to_numpy(dtype=bool)  # answered later: pending
     as_of_date = pd.Timestamp(ctx.as_of_date)
-    lag_end = df["responded_date"].where(answered, as_of_date)
-    df["lag_days"] = np.asarray(ctx.calendar.working_days(df["sent_date"], lag_end), dtype="float64")
+    responded_date = df["responded_date"].where(answered)
+    lag_days = np.asarray(ctx.calendar.working_days(df["sent_date"], responded_date.where(answered, as_of_date)),
+                          dtype="float64")
     pending = ~answered
-    has_due = df["due_by"].notna()
-    past_due = has_due & (df["due_by"] < as_of_date)
-    past_sla = ~has_due & (df["lag_days"] > float(ctx.settings.approval_sla_days))
-    df["is_overdue"] = (pending & (past_due | past_sla)).astype(bool)
-    df["period_date"] = df["responded_date"].where(answered).astype("datetime64[us]")
-    df["in_period"] = ctx.in_period(df["period_date"]).fillna(False).astype(bool)
-    df = df[list(ROUND_COLUMNS)]
-    return apply_filters(df, ctx.filters).reset_index(drop=True)
+    has_due = df["due_by"].notna().to_numpy(dtype=bool)
+    past_due = has_due & (df["due_by"] < as_of_date).fillna(False).to_numpy(dtype=bool)
+    past_sla = ~has_due & (lag_days > float(ctx.settings.approval_sla_days))
+    df = frame_from(
+        base, n, ROUND_COLUMNS,
+        responded_at=df["responded_at"].where(answered).array,
+        responded_date=responded_date.array,
+        decision=df["decision"].where(answered).array,
+        is_answered=answered,
+        lag_days=lag_days,
+        is_overdue=pending & (past_due | past_sla),
+        period_date=responded_date.array,
+        in_period=np.zeros(n, dtype=bool),  # flagged per period by cached_mart
+    )
+    return df  # cached_mart filters it and flags in_period per call
 
 
 # ----------------------------------------------------------------------- catalogue wrappers

@@ -11,11 +11,16 @@ period); state metrics (queues, overdue) describe the moment as_of and ignore it
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+
+from metrics.context import Filters, mart_filter_sql
 
 
 @dataclass(frozen=True)
@@ -223,18 +228,82 @@ def summarize(
     sql = f"SELECT {groups + ', ' if groups else ''}{cols} FROM _mart"
     if groups:
         sql += f" GROUP BY {groups} ORDER BY {groups}"
+    return run_over(con, sql, {"_mart": mart})
+
+
+def run_over(con: duckdb.DuckDBPyConnection, sql: str, frames: dict[str, pd.DataFrame | pa.Table],
+             params: list[Any] | None = None, records: bool = False) -> Any:
+    """Run SQL over DataFrames registered under the given names, on its own cursor.
+
+    Only the columns the SQL names are handed over, as Arrow: DuckDB's scan of a pandas
+    frame costs per column, and a mart has twenty-odd while a metric reads three. The
+    result is small (one row per group), so it comes back through a plain execute, which
+    plans the query once where a relation plans it twice; `records` returns its rows as tuples.
+    """
+    words = set(re.findall(r"\w+", sql))
     cur = con.cursor()
     try:
-        cur.register("_mart", mart)
-        return cur.execute(sql).df()
+        for name, df in frames.items():
+            table = df if isinstance(df, pa.Table) else arrow_table(df, [c for c in df.columns if c in words])
+            cur.register(name, table)
+        result = cur.execute(sql, params or [])
+        return result.fetchall() if records else result.to_arrow_table().to_pandas(date_as_object=False)
     finally:
         cur.close()
 
 
+def arrow_table(df: pd.DataFrame, columns: list[str]) -> pa.Table:
+    """Columns of a DataFrame as an Arrow table, without pandas' per-frame conversion (NaN/NaT = null)."""
+    arrays = {}
+    for c in columns:
+        values = df[c].array
+        arrays[c] = pa.array(values if hasattr(values, "__arrow_array__") else df[c].to_numpy(), from_pandas=True)
+    return pa.table(arrays) if arrays else pa.table({"_": pa.nulls(len(df))})
+
+
 def summary_record(con: duckdb.DuckDBPyConnection, mart: pd.DataFrame, family_name: str) -> dict[str, Any]:
     """One family's metrics as a plain dict (None for undefined)."""
-    row = summarize(con, mart, family_name).to_dict("records")[0]
-    return {k: (None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v) for k, v in row.items()}
+    return summary_records(con, {"_": (family_name, mart)})["_"]
+
+
+def summary_records(con: duckdb.DuckDBPyConnection, marts: dict[str, tuple[str, pd.DataFrame]],
+                    filters: Filters | None = None) -> dict[str, dict[str, Any]]:
+    """Several summaries at once: {key: (family, mart)} → {key: {metric: value or None}}.
+
+    A page's tiles come from several families, now and for the previous period. The marts
+    of one family go to DuckDB as one table with a part number and come back grouped by
+    it: one query per family, whatever the number of periods. Every catalogue expression
+    aggregates with a FILTER, so a part without rows reads as counts of 0 and nulls
+    elsewhere, as over an empty mart. Counts come back as ints. With `filters`, the marts
+    are unfiltered ones and DuckDB keeps the rows apply_filters would (cheaper than
+    filtering every column of every mart in pandas first).
+    """
+    by_family: dict[str, list[tuple[str, pd.DataFrame]]] = {}
+    for key, (family_name, mart) in marts.items():
+        by_family.setdefault(family_name, []).append((key, mart))
+    out: dict[str, dict[str, Any]] = {}
+    for family_name, items in by_family.items():
+        metrics = [m for m in family(family_name) if m.expression]
+        cols = ", ".join(f'{m.expression} AS "{m.name}"' for m in metrics)
+        where, params = mart_filter_sql(filters or Filters(), set(items[0][1].columns))
+        sql = f"SELECT _part, {cols} FROM _parts WHERE {where} GROUP BY _part"
+        words = set(re.findall(r"\w+", sql))
+        parts = [arrow_table(mart, [c for c in mart.columns if c in words])
+                 .append_column("_part", pa.array(np.full(len(mart), i, dtype=np.int64)))
+                 for i, (_, mart) in enumerate(items)]
+        table = pa.concat_tables(parts, promote_options="default") if len(parts) > 1 else parts[0]
+        rows = {row[0]: row[1:] for row in run_over(con, sql, {"_parts": table}, params, records=True)}
+        for i, (key, _) in enumerate(items):
+            # A part without rows has no group: what the metrics are over nothing (counts are 0).
+            values = rows.get(i) or [0 if m.format == "int" else None for m in metrics]
+            out[key] = {m.name: _clean(v, m.format) for m, v in zip(metrics, values, strict=True)}
+    return {key: out[key] for key in marts}
+
+
+def _clean(value: Any, fmt: str) -> Any:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    return int(value) if fmt == "int" else value
 
 
 def weekly(
@@ -252,13 +321,19 @@ def weekly(
     its `period_date`; every week of the window appears, empty ones with nulls.
     """
     end = pd.Timestamp(as_of_date)
-    dates = pd.to_datetime(mart["period_date"]) if len(mart) else pd.Series(dtype="datetime64[ns]")
-    back = (end - dates).dt.days
-    keep = back.between(0, weeks * 7 - 1)
-    m = mart[keep.fillna(False).to_numpy()].copy()
-    m["in_period"] = True
-    m["week"] = end - pd.to_timedelta((back[keep] // 7 * 7 + 6).astype("int64"), unit="D")
     names = [x.name for x in family(family_name) if x.flow and x.expression]
+    # Days back from as_of's date, in numpy (NaT → a huge negative number, never kept).
+    dates = pd.to_datetime(mart["period_date"]).to_numpy(dtype="datetime64[D]") if len(mart) else \
+        np.zeros(0, dtype="datetime64[D]")
+    back = (np.datetime64(end.date(), "D") - dates).astype("int64")
+    keep = ~np.isnat(dates) & (back >= 0) & (back <= weeks * 7 - 1)
+    # Only the columns the expressions read go on: a mart has twenty-odd.
+    words = set(re.findall(r"\w+", " ".join(x.expression or "" for x in family(family_name) if x.name in names)))
+    cols = [c for c in mart.columns if c in words and c not in ("in_period", "week")] + list(group_by or [])
+    m = pd.DataFrame({c: mart[c].array[keep] for c in dict.fromkeys(cols)})
+    m["in_period"] = True
+    m["week"] = (np.datetime64(end.date(), "D") - (back[keep] // 7 * 7 + 6).astype("timedelta64[D]")
+                 ).astype("datetime64[us]")
     out = summarize(con, m, family_name, ["week", *(group_by or [])], names)
     all_weeks = pd.DataFrame({"week": [end - pd.Timedelta(days=7 * k + 6) for k in range(weeks - 1, -1, -1)]})
     if group_by:

@@ -10,6 +10,7 @@ import datetime as dt
 import functools
 import threading
 import warnings
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -20,12 +21,16 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from data import store
 from data.settings import Settings
 from metrics.calendar import Calendar
 
 # DuckDB 2.0's own DataFrame conversion of TIMESTAMPTZ columns calls a pandas API that
 # pandas 3.1 deprecates; the call is inside duckdb, not ours, and the result is correct.
 warnings.filterwarnings("ignore", message="The inplace keyword in DataFrame.drop", module="pandas")
+# Small results (a summary's few rows) come back as Arrow from a plain execute on purpose:
+# the relation API would plan the query twice; the copy DuckDB warns about is a few rows.
+warnings.filterwarnings("ignore", message="Arrow output on a DB-API result makes an extra copy")
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,10 @@ class Context:
 
     def in_period(self, dates: pd.Series) -> pd.Series:
         """Which dates (date or datetime64 naive local dates) fall in the period."""
+        if isinstance(dates, pd.Series) and dates.dtype.kind == "M" and getattr(dates.dtype, "tz", None) is None:
+            d = dates.to_numpy()  # the marts' case, in numpy: NaT compares False
+            flag = (d >= np.datetime64(self.period_start)) & (d <= np.datetime64(self.period_end))
+            return pd.Series(flag, index=dates.index)
         d = pd.to_datetime(dates)
         return (d >= pd.Timestamp(self.period_start)) & (d <= pd.Timestamp(self.period_end))
 
@@ -119,6 +128,13 @@ class Context:
         """Aware instants → naive datetime64 dates in the agency's zone (NaT stays NaT)."""
         s = pd.to_datetime(instants, utc=True)
         return s.dt.tz_convert(self.tz).dt.tz_localize(None).dt.normalize()
+
+
+def utc_instants(values: pd.Series) -> pd.Series:
+    """Instants as aware UTC datetime64[us] (DuckDB hands TIMESTAMPTZ over in its session zone)."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
+    return pd.to_datetime(values, utc=True).astype("datetime64[us, UTC]")
 
 
 _CALENDARS: dict[tuple, Calendar] = {}
@@ -191,6 +207,29 @@ PROJECTS_SQL = (
 )
 
 
+def mart_filter_sql(f: Filters, columns: Any, channel_column: str | None = "channel") -> tuple[str, list[Any]]:
+    """apply_filters as SQL over a registered mart: the same rows, kept by DuckDB instead of pandas."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for col, values in _wanted(f, columns, channel_column):
+        if col not in columns:
+            return "FALSE", []
+        parts.append(f'"{col}" IN ({", ".join("?" for _ in values)})')
+        params.extend(values)
+    return " AND ".join(parts) or "TRUE", params
+
+
+def frame_from(base: pd.DataFrame, rows: int, columns: tuple[str, ...] | list[str],
+               **new: Any) -> pd.DataFrame:
+    """The first `rows` rows of a base frame, in `columns` order, some columns replaced by `new`.
+
+    One DataFrame built from arrays: a cut at as_of is a prefix of the base, and pandas'
+    assign-then-select would copy the frame twice for the same result.
+    """
+    data = {c: new[c] if c in new else base[c].array[:rows] for c in columns}
+    return pd.DataFrame(data, copy=False)
+
+
 def apply_filters(df: pd.DataFrame, f: Filters, channel_column: str | None = None) -> pd.DataFrame:
     """Keep the rows of a mart that match the global filters (empty filter = all).
 
@@ -198,19 +237,21 @@ def apply_filters(df: pd.DataFrame, f: Filters, channel_column: str | None = Non
     """
     if not f.active or df.empty:
         return df
-    keep = pd.Series(True, index=df.index)
-    for col, values in (
-        ("client_id", f.clients),
-        ("account_manager", f.account_managers),
-        ("tier", f.tiers),
-        ("project_manager", f.project_managers),
-        ("department", f.departments),
-    ):
-        if values:
-            keep &= df[col].isin(values) if col in df else False
-    if f.channels and channel_column and channel_column in df:
-        keep &= df[channel_column].isin(f.channels)
-    return df[keep.to_numpy()]
+    keep = np.ones(len(df), dtype=bool)
+    for col, values in _wanted(f, df.columns, channel_column):
+        if col not in df:
+            return df.iloc[:0]
+        keep &= df[col].isin(values).to_numpy(dtype=bool, na_value=False)
+    return df.take(np.flatnonzero(keep))
+
+
+def _wanted(f: Filters, columns: Any, channel_column: str | None) -> list[tuple[str, tuple[str, ...]]]:
+    """(column, values) of the active filters; the channel one only where the mart has a channel."""
+    wanted = [("client_id", f.clients), ("account_manager", f.account_managers), ("tier", f.tiers),
+              ("project_manager", f.project_managers), ("department", f.departments)]
+    if channel_column and channel_column in columns:
+        wanted.append((channel_column, f.channels))
+    return [(col, values) for col, values in wanted if values]
 
 
 def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
@@ -229,19 +270,36 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
 
 # --- the mart cache --------------------------------------------------------------------------
 # A mart depends on the loaded data, the settings and as_of. The global filters only keep
-# some of its rows (every builder applies them last, through apply_filters) and the period
-# only sets in_period from period_date. So the unfiltered mart is built once per as_of and
+# some of its rows and the period only sets in_period from period_date. So the unfiltered
+# mart is built once per as_of (cut from a base built once per load, see cached_base) and
 # every filter set and period after that costs a vectorised row filter and one comparison.
 MART_CACHE_SIZE = 48
 MART_CACHE_BYTES = 1 << 30  # the oldest marts go first beyond 1 GiB (a 1M-message episodes mart is ~100 MB)
 _MARTS: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+# A page asks for the same filtered mart several times per rerun (tiles, trends, lists, health):
+# the last filter results are kept too, within their own byte budget.
+FILTERED_CACHE_SIZE = 64
+FILTERED_CACHE_BYTES = 256 << 20
+_FILTERED: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+_FILTERED_SIZES: dict[tuple, int] = {}
 _SIZES: dict[tuple, int] = {}
 _BUILDING: dict[tuple, threading.Lock] = {}
 _MARTS_LOCK = threading.Lock()
 
 
+_VERSIONS: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, tuple[int, tuple]] = weakref.WeakKeyDictionary()
+
+
 def data_version(con: duckdb.DuckDBPyConnection) -> tuple:
-    """Which database and which load: changes with every successful sync."""
+    """Which database and which load: changes with every successful sync.
+
+    Remembered per connection until this process commits another load (store.generation):
+    no other process can write a file this process has open, and every mart asks.
+    """
+    gen = store.generation()
+    seen = _VERSIONS.get(con)
+    if seen is not None and seen[0] == gen:
+        return seen[1]
     cur = con.cursor()
     try:
         row = cur.execute(
@@ -253,34 +311,75 @@ def data_version(con: duckdb.DuckDBPyConnection) -> tuple:
         row = (None, None, None)
     finally:
         cur.close()
-    return (row[0] or f"memory:{id(con)}", row[1], row[2])
+    version = (row[0] or f"memory:{id(con)}", row[1], row[2])
+    _VERSIONS[con] = (gen, version)
+    return version
+
+
+def memo(key: tuple, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """The cached frame under key, built once even when several sessions ask at the same time."""
+    df = _cache_get(key)
+    if df is None:
+        with _MARTS_LOCK:
+            building = _BUILDING.setdefault(key, threading.Lock())
+        try:
+            with building:  # sessions asking for the same cold mart wait for one build
+                df = _cache_get(key)
+                if df is None:
+                    df = build()
+                    _cache_put(key, df)
+        finally:
+            with _MARTS_LOCK:
+                _BUILDING.pop(key, None)
+    return df
+
+
+def cached_base(build: Callable[[duckdb.DuckDBPyConnection, Context], pd.DataFrame]) -> Callable[..., pd.DataFrame]:
+    """Cache what a mart needs before as_of is known, per (data version, settings).
+
+    A base holds every row the load has, whatever as_of; the mart builder cuts it at
+    as_of. The dashboard asks for many as_of values (the previous period for every
+    tile's change, the live clock, time travel), and each then costs a cut, not a build.
+    """
+
+    @functools.wraps(build)
+    def base(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
+        key = (build.__module__, build.__qualname__, data_version(con), repr(ctx.settings))
+        return memo(key, lambda: build(con, ctx))
+
+    return base
 
 
 def cached_mart(build: Callable[[duckdb.DuckDBPyConnection, Context], pd.DataFrame]) -> Callable[..., pd.DataFrame]:
-    """Cache a mart builder's unfiltered result per (data version, settings, as_of); filter and
-    re-flag in_period per call. The builder must apply ctx.filters only through apply_filters."""
+    """Cache a mart builder's result per (data version, settings, as_of); filter (apply_filters,
+    the last results kept) and flag in_period per call. The builder is only ever asked for the
+    unfiltered mart, and in_period is always set here."""
 
     @functools.wraps(build)
     def mart(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
         key = (build.__module__, build.__qualname__, data_version(con), repr(ctx.settings), ctx.as_of.value)
-        df = _cache_get(key)
-        if df is None:
-            with _MARTS_LOCK:
-                building = _BUILDING.setdefault(key, threading.Lock())
-            with building:  # sessions asking for the same cold mart wait for one build
-                df = _cache_get(key)
-                if df is None:
-                    df = build(con, replace(ctx, filters=Filters()))
-                    _cache_put(key, df)
-            with _MARTS_LOCK:
-                _BUILDING.pop(key, None)
+        df = memo(key, lambda: build(con, replace(ctx, filters=Filters())))
         if ctx.filters.active:
-            df = apply_filters(df, ctx.filters, channel_column="channel").reset_index(drop=True)
+            fkey = (*key, ctx.filters)
+            with _MARTS_LOCK:
+                hit = _FILTERED.get(fkey)
+                if hit is not None:
+                    _FILTERED.move_to_end(fkey)
+            if hit is None:
+                hit = apply_filters(df, ctx.filters, channel_column="channel").reset_index(drop=True)
+                size = _frame_bytes(hit)
+                with _MARTS_LOCK:
+                    _FILTERED[fkey] = hit
+                    _FILTERED_SIZES[fkey] = size
+                    while _FILTERED and (len(_FILTERED) > FILTERED_CACHE_SIZE
+                                         or sum(_FILTERED_SIZES.values()) > FILTERED_CACHE_BYTES):
+                        old, _ = _FILTERED.popitem(last=False)
+                        _FILTERED_SIZES.pop(old, None)
+            df = hit
         flag = (ctx.in_period(df["period_date"]).fillna(False).to_numpy(dtype=bool) if len(df)
                 else np.zeros(0, dtype=bool))
         return df.assign(in_period=flag)
 
-    mart.uncached = build  # type: ignore[attr-defined]
     return mart
 
 
@@ -292,8 +391,12 @@ def _cache_get(key: tuple) -> pd.DataFrame | None:
         return df
 
 
+def _frame_bytes(df: pd.DataFrame) -> int:
+    return sum(int(df[c].array.nbytes) for c in df.columns)
+
+
 def _cache_put(key: tuple, df: pd.DataFrame) -> None:
-    size = int(df.memory_usage(index=True, deep=False).sum())
+    size = _frame_bytes(df)
     with _MARTS_LOCK:
         _MARTS[key] = df
         _SIZES[key] = size
@@ -302,7 +405,17 @@ def _cache_put(key: tuple, df: pd.DataFrame) -> None:
             _SIZES.pop(old, None)
 
 
+# Other per-load memos (metrics.materialized's table fingerprints) register their clear here.
+ON_CLEAR: list[Callable[[], None]] = []
+
+
 def clear_mart_cache() -> None:
+    """Forget every mart (and which load each connection saw): for writes that bypass the sync."""
+    for clear in ON_CLEAR:
+        clear()
     with _MARTS_LOCK:
+        _VERSIONS.clear()
+        _FILTERED.clear()
+        _FILTERED_SIZES.clear()
         _MARTS.clear()
         _SIZES.clear()

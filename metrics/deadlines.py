@@ -19,10 +19,19 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from metrics import materialized
 from metrics.catalogue import summarize, summary_record, weekly
-from metrics.context import CLIENTS_SQL, PROJECTS_SQL, Context, apply_filters, cached_mart, query_df
+from metrics.context import (
+    CLIENTS_SQL,
+    PROJECTS_SQL,
+    Context,
+    cached_base,
+    cached_mart,
+    frame_from,
+)
 
 __all__ = [
+    "DELIVERABLES_SQL",
     "DELIVERABLE_COLUMNS",
     "SLIP_DIMENSIONS",
     "deadline_trend",
@@ -49,17 +58,15 @@ SLIP_DIMENSIONS: dict[str, list[str]] = {
     "slip_cause": ["slip_cause"],
 }
 
-_TEXT = ("deliverable_id", "kind", "deliverable_name", "owner", "project_id", "project_name", "project_manager",
-         "department", "client_id", "client_name", "account_manager", "tier", "status", "slip_cause")
-_DATES = ("baseline_due", "due_date", "delivered_date")
 
 # Milestones of live projects, plus every live project without a single milestone row.
-_DELIVERABLES_SQL = f"""
+DELIVERABLES_SQL = f"""
 WITH p AS ({PROJECTS_SQL}), c AS ({CLIENTS_SQL})
 SELECT m.milestone_id AS deliverable_id, 'milestone' AS kind, m.milestone_name AS deliverable_name,
        m.owner AS owner, p.project_id, p.project_name, p.project_manager, p.department,
        c.client_id, c.client_name, c.account_manager, c.tier, m.status,
-       m.baseline_due, m.due_date, m.delivered_date, m.slip_cause
+       m.baseline_due::TIMESTAMP AS baseline_due, m.due_date::TIMESTAMP AS due_date,
+       m.delivered_date::TIMESTAMP AS delivered_date, m.slip_cause
 FROM milestones m
 JOIN p ON p.project_id = m.project_id
 LEFT JOIN c ON c.client_id = p.project_client_id
@@ -67,7 +74,7 @@ WHERE coalesce(m.status, '') <> 'cancelled' AND coalesce(p.project_status, '') <
 UNION ALL
 SELECT pr.project_id, 'project', pr.project_name, pr.project_manager, pr.project_id, pr.project_name,
        pr.project_manager, pr.department, c.client_id, c.client_name, c.account_manager, c.tier, pr.status,
-       pr.baseline_due, pr.due_date, pr.delivered_date, pr.slip_cause
+       pr.baseline_due::TIMESTAMP, pr.due_date::TIMESTAMP, pr.delivered_date::TIMESTAMP, pr.slip_cause
 FROM projects pr
 LEFT JOIN c ON c.client_id = pr.client_id
 WHERE coalesce(pr.status, '') <> 'cancelled'
@@ -76,9 +83,12 @@ ORDER BY project_id, kind DESC, deliverable_id
 """
 
 
-def _as_dates(s: pd.Series) -> pd.Series:
-    """DATE values as naive datetime64 (NaT where blank)."""
-    return pd.to_datetime(s).astype("datetime64[us]")
+@cached_base
+def _deliverable_base(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
+    """Every live deliverable of the load with its dates; what as_of changes comes after."""
+    df = materialized.read(con, "mart_deliverables")  # dates come as TIMESTAMP: naive datetime64[us]
+    df["rescheduled"] = (df["due_date"] != df["baseline_due"]).fillna(False).astype(bool)
+    return df
 
 
 @cached_mart
@@ -88,34 +98,32 @@ def deliverables(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     Columns are DELIVERABLE_COLUMNS; dates are naive datetime64 (local dates), slip_days
     and days_overdue are float64 working days (days_overdue NaN unless overdue).
     """
-    raw = query_df(con, _DELIVERABLES_SQL)
-    df = pd.DataFrame(index=raw.index)
-    for col in _TEXT:
-        df[col] = raw[col].astype(object).where(raw[col].notna(), None)
-    for col in _DATES:
-        df[col] = _as_dates(raw[col])
-
+    df = _deliverable_base(con, ctx)
     cal = ctx.calendar
     as_of_date = pd.Timestamp(ctx.as_of_date)
-    delivered = df["delivered_date"].notna() & (df["delivered_date"] <= as_of_date)
+    delivered = (df["delivered_date"] <= as_of_date).fillna(False).to_numpy(dtype=bool)
     # An open deliverable has slipped at least to its current due date, and keeps
     # slipping day by day once that date has passed.
     open_end = df["due_date"].where(df["due_date"] > as_of_date, as_of_date)
     slip_end = df["delivered_date"].where(delivered, open_end)
-    overdue = ~delivered & (df["due_date"] < as_of_date)
-
-    df["is_delivered"] = delivered.astype(bool)
-    df["slip_days"] = np.asarray(cal.working_days(df["baseline_due"], slip_end), dtype="float64")
-    df["on_time"] = (df["slip_days"] <= 0).astype(bool)
-    df["overdue"] = overdue.astype(bool)
-    days_overdue = np.asarray(cal.working_days(df["due_date"], pd.Series(as_of_date, index=df.index)),
-                              dtype="float64")
-    df["days_overdue"] = np.where(overdue.to_numpy(), days_overdue, np.nan)
-    df["rescheduled"] = (df["due_date"] != df["baseline_due"]).fillna(False).astype(bool)
-    df["period_date"] = df["delivered_date"].where(delivered).astype("datetime64[us]")
-    df["in_period"] = ctx.in_period(df["period_date"]).fillna(False).astype(bool)
-    df = df[list(DELIVERABLE_COLUMNS)]
-    return apply_filters(df, ctx.filters).reset_index(drop=True)
+    overdue = ~delivered & (df["due_date"] < as_of_date).fillna(False).to_numpy(dtype=bool)
+    slip_days = np.asarray(cal.working_days(df["baseline_due"], slip_end), dtype="float64")
+    days_overdue = np.full(len(df), np.nan)
+    if overdue.any():
+        days_overdue[overdue] = cal.working_days(df["due_date"][overdue],
+                                                 pd.Series(as_of_date, index=df.index[overdue]))
+    period_date = df["delivered_date"].where(delivered).astype("datetime64[us]")
+    df = frame_from(
+        df, len(df), DELIVERABLE_COLUMNS,
+        is_delivered=delivered,
+        slip_days=slip_days,
+        on_time=slip_days <= 0,
+        overdue=overdue,
+        days_overdue=days_overdue,
+        period_date=period_date.array,
+        in_period=np.zeros(len(df), dtype=bool),  # flagged per period by cached_mart
+    )
+    return df  # cached_mart filters it and flags in_period per call
 
 
 # ----------------------------------------------------------------------- catalogue wrappers

@@ -28,12 +28,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from metrics import materialized
 from metrics.catalogue import metric, summarize, summary_record, weekly
 from metrics.context import (
     CLIENTS_SQL,
     Context,
     Filters,
-    apply_filters,
+    cached_base,
     cached_mart,
     client_filter_sql,
     project_filter_sql,
@@ -49,23 +50,32 @@ MART_COLUMNS = [
     "satisfied", "respondent", "comment", "period_date", "in_period",
 ]
 
-_MART_SQL = """
+RESPONSES_SQL = """
 SELECT f.response_id, f.client_id, c.client_name, c.account_manager, c.tier,
        f.project_id, p.project_name, p.project_manager, p.department,
        f.received_on, coalesce(f.scale, 'nps') AS scale, f.score, f.respondent, f.comment
 FROM feedback f
 LEFT JOIN clients c ON c.client_id = f.client_id
 LEFT JOIN projects p ON p.project_id = f.project_id
-WHERE f.received_on <= ?
+WHERE f.received_on IS NOT NULL
 ORDER BY f.received_on, f.response_id
 """
+
+
+@cached_base
+def _response_base(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
+    """Every response of the load, scored, ordered by received_on; as_of cuts it."""
+    df = _enrich(materialized.read(con, "mart_feedback_responses"), ctx)
+    if not df["period_date"].is_monotonic_increasing:  # a scan keeps the table's order; make sure
+        df = df.sort_values(["period_date", "response_id"], kind="stable").reset_index(drop=True)
+    return df
 
 
 @cached_mart
 def responses(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     """The feedback mart: one row per response received on or before as_of's date, filtered."""
-    raw = query_df(con, _MART_SQL, [ctx.as_of_date])
-    return apply_filters(_enrich(raw, ctx), ctx.filters).reset_index(drop=True)
+    base = _response_base(con, ctx)
+    return base.iloc[: int(base["period_date"].searchsorted(pd.Timestamp(ctx.as_of_date), side="right"))]
 
 
 def _enrich(raw: pd.DataFrame, ctx: Context) -> pd.DataFrame:

@@ -45,8 +45,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from metrics.catalogue import summarize
-from metrics.context import CLIENTS_SQL, Context, Filters, client_filter_sql, query_df
+from metrics.catalogue import family, run_over
+from metrics.context import CLIENTS_SQL, Context, Filters, apply_filters, client_filter_sql, data_version, memo
+from metrics.replies import voices_sql
 
 __all__ = [
     "HEALTH_WINDOW_DAYS",
@@ -146,114 +147,104 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural or word + 's')}"
 
 
-def _counts(df: pd.DataFrame, conds: dict[str, pd.Series]) -> pd.DataFrame:
-    """Per client_id, how many rows meet each condition (a Series of bools over df)."""
-    frame = pd.DataFrame({k: np.asarray(v, dtype=bool).astype("int64") for k, v in conds.items()})
-    frame["client_id"] = df["client_id"].to_numpy()
-    if frame.empty:
-        return pd.DataFrame(columns=["client_id", *conds]).astype({k: "int64" for k in conds})
-    return frame.groupby("client_id", as_index=False).sum()
+# Per signal: the family mart it reads, the catalogue metrics it needs and any extra
+# per-client counts for its reason (SQL over the same mart). Voices reads the messages.
+_SIGNAL_MARTS = {"delivery": "deadlines", "responsiveness": "replies", "approvals": "approvals",
+                 "feedback": "feedback"}
+_SIGNAL_METRICS = {
+    "delivery": ["delivered", "late_delivered", "open_overdue"],
+    "responsiveness": ["sla_breach_rate"],
+    "approvals": ["answered", "pending", "overdue"],
+    "feedback": ["responses", "avg_normalized_score", "detractors"],
+}
+_SIGNAL_EXTRAS = {
+    # sla_breach_rate's numerator and denominator, to say "n of m".
+    "responsiveness": {
+        "n_breached": "count(*) FILTER (WHERE side = 'agency' AND in_period AND breached)",
+        "n_counted": "count(*) FILTER (WHERE side = 'agency' AND in_period AND (NOT is_open OR breached))",
+    },
+    # Answered in the window after the round's due_by, or without one, past the approval SLA.
+    "approvals": {
+        "late_answered": "count(*) FILTER (WHERE in_period AND is_answered AND CASE WHEN due_by IS NOT NULL "
+                         "THEN responded_date > due_by ELSE lag_days > $approval_sla_days END)",
+    },
+}
 
 
-def _delivery(con: duckdb.DuckDBPyConnection, hctx: Context, mart: pd.DataFrame) -> pd.DataFrame:
-    s = summarize(con, mart, "deadlines", ["client_id"],
-                  ["delivered", "late_delivered", "open_overdue"])
-    rows = []
-    for r in s.itertuples(index=False):
-        delivered, late, overdue = int(r.delivered), int(r.late_delivered), int(r.open_overdue)
-        base = delivered + overdue
-        if base == 0:
-            continue
-        rows.append({
-            "client_id": r.client_id,
-            "delivery": 100.0 * (delivered - late) / base,
-            "delivery_reason": f"{late + overdue} of {_plural(base, 'deliverable')} late or overdue "
-                               f"({late} delivered late in the last {HEALTH_WINDOW_DAYS} days, "
-                               f"{overdue} overdue now)",
-        })
-    return pd.DataFrame(rows, columns=["client_id", "delivery", "delivery_reason"])
+def _signals_sql(hctx: Context) -> tuple[str, list[Any]]:
+    """One query for every client's five signals: the catalogue's numbers per client over
+    the four marts (registered as _deadlines, _replies, _approvals, _feedback), and voices."""
+    where, params = client_filter_sql(hctx.filters, "c")
+    ctes = [f"c AS (SELECT client_id, client_name, account_manager, tier FROM ({CLIENTS_SQL}) c WHERE {where})"]
+    for signal, family_name in _SIGNAL_MARTS.items():
+        wanted = set(_SIGNAL_METRICS[signal])
+        cols = [f'{m.expression} AS "{m.name}"' for m in family(family_name) if m.name in wanted]
+        extras = _SIGNAL_EXTRAS.get(signal, {}).items()
+        cols += [f'{expr.replace("$approval_sla_days", str(float(hctx.settings.approval_sla_days)))} AS "{name}"'
+                 for name, expr in extras]
+        ctes.append(f"{signal} AS (SELECT client_id, {', '.join(cols)} FROM _{family_name} GROUP BY client_id)")
+    v_sql, v_params = voices_sql(hctx)
+    ctes.append(f"voices AS ({v_sql})")
+    params += v_params
+    picks = [f'{s}."{n}"' for s in _SIGNAL_MARTS for n in
+             [*_SIGNAL_METRICS[s], *_SIGNAL_EXTRAS.get(s, {})]]
+    sql = (f"WITH {', '.join(ctes)} SELECT c.*, {', '.join(picks)}, voices.agency_voices, voices.agency_senders "
+           f"FROM c " + " ".join(f"LEFT JOIN {s} USING (client_id)" for s in [*_SIGNAL_MARTS, "voices"])
+           + " ORDER BY c.client_id")
+    return sql, params
 
 
-def _responsiveness(con: duckdb.DuckDBPyConnection, hctx: Context, ep: pd.DataFrame) -> pd.DataFrame:
-    rate = summarize(con, ep, "replies", ["client_id"], ["sla_breach_rate", "episodes_opened"])
-    agency = (ep["side"] == "agency").to_numpy(dtype=bool) & ep["in_period"].to_numpy(dtype=bool)
-    is_open = ep["is_open"].to_numpy(dtype=bool)
-    breached = ep["breached"].fillna(False).to_numpy(dtype=bool)
-    counts = _counts(ep, {"n_breached": agency & breached, "n_counted": agency & (~is_open | breached)})
-    merged = rate.merge(counts, on="client_id", how="left")
-    rows = []
-    for r in merged.itertuples(index=False):
-        if pd.isna(r.sla_breach_rate):
-            continue
-        rows.append({
-            "client_id": r.client_id,
-            "responsiveness": 100.0 * (1.0 - float(r.sla_breach_rate)),
-            "responsiveness_reason": f"{int(r.n_breached)} of {_plural(int(r.n_counted), 'client request')} "
-                                     f"answered past the reply SLA or still waiting past it",
-        })
-    return pd.DataFrame(rows, columns=["client_id", "responsiveness", "responsiveness_reason"])
+def _count(value: Any) -> int:
+    return 0 if value is None or pd.isna(value) else int(value)
 
 
-def _approvals(con: duckdb.DuckDBPyConnection, hctx: Context, r: pd.DataFrame) -> pd.DataFrame:
-    s = summarize(con, r, "approvals", ["client_id"], ["answered", "pending", "overdue"])
-    answered = r["in_period"].to_numpy(dtype=bool) & r["is_answered"].to_numpy(dtype=bool)
-    due_by = pd.to_datetime(r["due_by"])
-    responded = pd.to_datetime(r["responded_date"])
-    has_due = due_by.notna().to_numpy(dtype=bool)
-    after_due = (responded > due_by).fillna(False).to_numpy(dtype=bool)
-    past_sla = (r["lag_days"] > float(hctx.settings.approval_sla_days)).fillna(False).to_numpy(dtype=bool)
-    late = answered & np.where(has_due, after_due, past_sla)
-    merged = s.merge(_counts(r, {"late_answered": late}), on="client_id", how="left")
-    rows = []
-    for x in merged.itertuples(index=False):
-        n_answered, n_pending, n_overdue = int(x.answered), int(x.pending), int(x.overdue)
-        n_late = 0 if pd.isna(x.late_answered) else int(x.late_answered)
-        base = n_answered + n_pending
-        if base == 0:
-            continue
-        rows.append({
-            "client_id": x.client_id,
-            "approvals": 100.0 * (base - n_late - n_overdue) / base,
-            "approvals_reason": f"{n_late + n_overdue} of {_plural(base, 'approval round')} past the client's "
-                                f"deadline ({n_late} answered late, {n_overdue} pending overdue)",
-        })
-    return pd.DataFrame(rows, columns=["client_id", "approvals", "approvals_reason"])
+def _delivery(r: dict[str, Any]) -> tuple[float, str] | None:
+    delivered, late, overdue = _count(r["delivered"]), _count(r["late_delivered"]), _count(r["open_overdue"])
+    base = delivered + overdue
+    if base == 0:
+        return None
+    return (100.0 * (delivered - late) / base,
+            f"{late + overdue} of {_plural(base, 'deliverable')} late or overdue "
+            f"({late} delivered late in the last {HEALTH_WINDOW_DAYS} days, {overdue} overdue now)")
 
 
-def _feedback(con: duckdb.DuckDBPyConnection, hctx: Context, mart: pd.DataFrame) -> pd.DataFrame:
-    s = summarize(con, mart, "feedback", ["client_id"],
-                  ["responses", "avg_normalized_score", "detractors"])
-    rows = []
-    for r in s.itertuples(index=False):
-        if int(r.responses) == 0 or pd.isna(r.avg_normalized_score):
-            continue
-        rows.append({
-            "client_id": r.client_id,
-            "feedback": float(r.avg_normalized_score),
-            "feedback_reason": f"average score {float(r.avg_normalized_score):.0f}/100 over "
-                               f"{_plural(int(r.responses), 'response')} "
-                               f"({_plural(int(r.detractors), 'detractor')})",
-        })
-    return pd.DataFrame(rows, columns=["client_id", "feedback", "feedback_reason"])
+def _responsiveness(r: dict[str, Any]) -> tuple[float, str] | None:
+    rate = r["sla_breach_rate"]
+    if rate is None or pd.isna(rate):
+        return None
+    return (100.0 * (1.0 - float(rate)),
+            f"{_count(r['n_breached'])} of {_plural(_count(r['n_counted']), 'client request')} "
+            f"answered past the reply SLA or still waiting past it")
 
 
-def _voices(con: duckdb.DuckDBPyConnection, hctx: Context, _mart: None) -> pd.DataFrame:
-    from metrics.replies import voices
+def _approvals(r: dict[str, Any]) -> tuple[float, str] | None:
+    answered, pending, overdue = _count(r["answered"]), _count(r["pending"]), _count(r["overdue"])
+    late = _count(r["late_answered"])
+    base = answered + pending
+    if base == 0:
+        return None
+    return (100.0 * (base - late - overdue) / base,
+            f"{late + overdue} of {_plural(base, 'approval round')} past the client's deadline "
+            f"({late} answered late, {overdue} pending overdue)")
 
-    v = voices(con, hctx)
-    rows = []
-    for r in v.itertuples(index=False):
-        n = 0 if pd.isna(r.agency_voices) else int(r.agency_voices)
-        if n <= 0:
-            continue
-        who = getattr(r, "agency_senders", "") or ""
-        rows.append({
-            "client_id": r.client_id,
-            "voices": voices_score(n),
-            "voices_reason": f"{_plural(n, 'agency person', 'agency people')} wrote to the client"
-                             f"{': ' + who if who else ''} (up to {IDEAL_VOICES} is ideal)",
-        })
-    return pd.DataFrame(rows, columns=["client_id", "voices", "voices_reason"])
+
+def _feedback(r: dict[str, Any]) -> tuple[float, str] | None:
+    score = r["avg_normalized_score"]
+    if _count(r["responses"]) == 0 or score is None or pd.isna(score):
+        return None
+    return (float(score),
+            f"average score {float(score):.0f}/100 over {_plural(_count(r['responses']), 'response')} "
+            f"({_plural(_count(r['detractors']), 'detractor')})")
+
+
+def _voices(r: dict[str, Any]) -> tuple[float, str] | None:
+    n = _count(r["agency_voices"])
+    if n <= 0:
+        return None
+    who = r["agency_senders"] or ""
+    return (voices_score(n),
+            f"{_plural(n, 'agency person', 'agency people')} wrote to the client"
+            f"{': ' + who if who else ''} (up to {IDEAL_VOICES} is ideal)")
 
 
 _NO_DATA = {
@@ -267,26 +258,11 @@ _SIGNAL_FUNCS = {"delivery": _delivery, "responsiveness": _responsiveness, "appr
                  "feedback": _feedback, "voices": _voices}
 
 
-def _clients(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
-    where, params = client_filter_sql(f, "c")
-    return query_df(con, f"SELECT client_id, client_name, account_manager, tier FROM ({CLIENTS_SQL}) c "
-                         f"WHERE {where} ORDER BY client_id", params)
-
-
-# The mart each signal reads (voices reads messages directly).
-_SIGNAL_MARTS = {"delivery": "deadlines", "responsiveness": "replies", "approvals": "approvals",
-                 "feedback": "feedback", "voices": None}
-
-
 def build_marts(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, pd.DataFrame]:
     """The four family marts at ctx: deadlines, replies, approvals, feedback."""
-    from metrics.approvals import rounds
-    from metrics.deadlines import deliverables
-    from metrics.feedback import responses
-    from metrics.replies import episodes
+    from metrics.summaries import family_marts
 
-    return {"deadlines": deliverables(con, ctx), "replies": episodes(con, ctx), "approvals": rounds(con, ctx),
-            "feedback": responses(con, ctx)}
+    return family_marts(con, ctx)
 
 
 def _in_window(mart: pd.DataFrame, hctx: Context) -> pd.DataFrame:
@@ -307,15 +283,18 @@ def signal_scores(con: duckdb.DuckDBPyConnection, ctx: Context,
     filters (the report does); otherwise they are built here.
     """
     hctx = health_context(ctx)
-    if marts is None:
-        marts = build_marts(con, hctx)
-    out = _clients(con, hctx.filters)
+    if marts is None:  # built for the window: in_period already flags it
+        frames = {f"_{fam}": mart for fam, mart in build_marts(con, hctx).items()}
+    else:
+        frames = {f"_{fam}": _in_window(mart, hctx) for fam, mart in marts.items()}
+    sql, params = _signals_sql(hctx)
+    rows = run_over(con, sql, frames, params).to_dict("records")
+    out = pd.DataFrame({k: pd.array([r[k] for r in rows], dtype="str")
+                        for k in ("client_id", "client_name", "account_manager", "tier")})
     for s in SIGNALS:
-        family = _SIGNAL_MARTS[s]
-        mart = _in_window(marts[family], hctx) if family else None
-        out = out.merge(_SIGNAL_FUNCS[s](con, hctx, mart), on="client_id", how="left")
-        out[s] = out[s].astype("float64")
-        out[f"{s}_reason"] = out[f"{s}_reason"].astype(object).where(out[f"{s}_reason"].notna(), _NO_DATA[s])
+        found = [_SIGNAL_FUNCS[s](r) for r in rows]
+        out[s] = np.array([np.nan if x is None else x[0] for x in found], dtype="float64")
+        out[f"{s}_reason"] = pd.Series([_NO_DATA[s] if x is None else x[1] for x in found], dtype=object)
     return out
 
 
@@ -329,11 +308,32 @@ def client_health(con: duckdb.DuckDBPyConnection, ctx: Context,
     Columns: client_id, client_name, account_manager, tier, health_score, main_issue,
     then per signal `<signal>_score`, `<signal>_weight` (effective), `<signal>_points_lost`
     and `<signal>_reason`. Computed over the health window ending on as_of's date.
+
+    A client's score depends on its own rows only, so every client is scored once per
+    as_of (and load) and the client-level filters then pick rows: filtering the dashboard
+    down to one client or one account manager costs no new computation. `marts` (built at
+    ctx without filters, as the report does) is used only when ctx has no filters.
     """
+    f = ctx.filters
+    key = (__name__, "client_health", data_version(con), repr(ctx.settings), ctx.as_of.value)
+    board = memo(key, lambda: _score_all(con, ctx.shifted(filters=Filters()), None if f.active else marts))
+    if not f.active:
+        return board.copy(deep=False)  # the cached board stays as built whatever the caller does
+    keep = apply_filters(board, Filters(clients=f.clients, account_managers=f.account_managers, tiers=f.tiers))
+    return keep.reset_index(drop=True)
+
+
+def _score_all(con: duckdb.DuckDBPyConnection, ctx: Context,
+               marts: dict[str, pd.DataFrame] | None) -> pd.DataFrame:
     sig = signal_scores(con, ctx, marts)
     scored = score_clients(sig, ctx.settings.health_weights)
-    scored["main_issue"] = pd.Series([main_issue(r) for _, r in scored.iterrows()], index=scored.index,
-                                     dtype=object)
+    # main_issue() for every row at once: the first signal with the most points lost, if any.
+    lost = scored[[f"{s}_points_lost" for s in SIGNALS]].to_numpy(dtype="float64", na_value=np.nan)
+    lost = np.where(np.isnan(lost), -np.inf, lost)
+    first_max = lost.argmax(axis=1) if len(lost) else np.zeros(0, dtype=int)
+    most = lost[np.arange(len(lost)), first_max]
+    scored["main_issue"] = pd.Series(np.where(most > _EPS, np.array(SIGNALS, dtype=object)[first_max], None),
+                                     index=scored.index, dtype=object)
     cols = ["client_id", "client_name", "account_manager", "tier", "health_score", "main_issue"]
     for s in SIGNALS:
         scored[f"{s}_score"] = scored[s]

@@ -21,7 +21,7 @@ import pandas as pd
 
 from data import store
 from data.settings import SettingsError, load_settings
-from metrics.catalogue import metric, summarize, summary_record
+from metrics.catalogue import metric, summarize, summary_records
 from metrics.context import Context, parse_as_of, query_df
 
 # The SPEC §9 JSON: family → the catalogue metrics it lists, in order.
@@ -75,9 +75,9 @@ def build_report(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, Any]
         "as_of": ctx.as_of.isoformat(),
         "period": {"start": ctx.period_start.isoformat(), "end": ctx.period_end.isoformat()},
     }
+    records = summary_records(con, {fam: (fam, m[fam]) for fam in SUMMARY_KEYS})
     for fam, keys in SUMMARY_KEYS.items():
-        rec = summary_record(con, m[fam], fam)
-        out[fam] = {k: clean_number(rec.get(k), metric(k).format) for k in keys}
+        out[fam] = {k: clean_number(records[fam].get(k), metric(k).format) for k in keys}
 
     clients = query_df(con, "SELECT client_id, client_name FROM clients ORDER BY client_id")
     per_client = clients.copy()

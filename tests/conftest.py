@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +15,10 @@ from data.headers import load_column_map
 from data.settings import Settings, parse_settings
 from data.validate import LoadResult, stage
 from data.workbook import RawTab, RawWorkbook
+
+# Every chart a test draws (AppTest, and the browser suite's server) is also validated by
+# plotly and must come out unchanged (views/figures.py).
+os.environ.setdefault("PULSE_STRICT_CHARTS", "1")
 
 # The smallest valid workbook: one of each required tab, ids the tests can extend.
 MINIMAL_TABS: dict[str, list[list[str]]] = {

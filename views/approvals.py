@@ -7,13 +7,12 @@ Every number comes from metrics/approvals.py; this page only draws it.
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
 from metrics import approvals
 from metrics.catalogue import metric
 from views import common
+from views import figures as fg
 
 TILES = ["pending", "overdue", "oldest_pending_days", "median_lag_days", "first_round_approval_rate",
          "rounds_to_approval"]
@@ -26,7 +25,7 @@ con, ctx = common.open_page("Approvals")
 st.caption("What is stuck with the client: approval rounds waiting for an answer, how long each client "
            "takes to approve, and how many rounds it takes to get a yes.")
 
-now = common.summary_tiles(approvals.approvals_summary, TILES)
+now = common.summary_tiles(("approvals",), TILES)
 
 period_label = f"{ctx.period_start:%d %b} – {ctx.period_end:%d %b %Y}"
 sla = ctx.settings.approval_sla_days
@@ -45,7 +44,7 @@ def lag_chart():
     ids, labels = common.client_axis(rows)
     rate = [f"{r:.0%}" if pd.notna(r) else "—" for r in rows["first_round_approval_rate"]]
     custom = list(zip(ids, labels, rows["answered"], rate, strict=True))
-    fig = go.Figure(go.Bar(
+    fig = fg.Figure(fg.Bar(
         x=rows["median_lag_days"], y=ids, orientation="h", customdata=custom, textposition="outside",
         text=[metric("median_lag_days").fmt(v) for v in rows["median_lag_days"]], cliponaxis=False,
         marker_color=[OVERDUE if v > sla else WAITING for v in rows["median_lag_days"]],
@@ -79,11 +78,11 @@ def pending_chart():
     custom = list(zip(ids, labels, rows["pending"], rows["overdue"], oldest, strict=True))
     hover = ("<b>%{customdata[1]}</b><br>Pending: %{customdata[2]}<br>Overdue: %{customdata[3]}"
              "<br>Oldest: %{customdata[4]}<extra></extra>")
-    fig = go.Figure()
+    fig = fg.Figure()
     # Overlaid, not stacked: the full bar is every pending round, the red part the overdue ones.
-    fig.add_trace(go.Bar(x=rows["pending"], y=ids, orientation="h", name="Pending", customdata=custom,
+    fig.add_trace(fg.Bar(x=rows["pending"], y=ids, orientation="h", name="Pending", customdata=custom,
                          marker_color=WAITING, hovertemplate=hover))
-    fig.add_trace(go.Bar(x=rows["overdue"], y=ids, orientation="h", name="of which overdue", customdata=custom,
+    fig.add_trace(fg.Bar(x=rows["overdue"], y=ids, orientation="h", name="of which overdue", customdata=custom,
                          marker_color=OVERDUE, hovertemplate=hover))
     shown = f" (top {MAX_BARS} of {total})" if total > MAX_BARS else ""
     fig.update_layout(title=f"Pending approvals by client, now{shown}", barmode="overlay")
@@ -110,13 +109,13 @@ def week_chart():
                       lag, rounds, strict=True))
     in_period = starts.dt.date >= ctx.period_start
     week = "Week %{customdata[1]} – %{customdata[2]}<br>"
-    fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_trace(go.Bar(
+    fig = fg.make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_trace(fg.Bar(
         x=starts, y=trend["answered"], name="Rounds answered", customdata=custom,
         marker_color=[common.PALETTE[1] if p else MUTED for p in in_period],
         hovertemplate=week + "Rounds answered: %{y}<br>Median lag: %{customdata[3]}<extra></extra>",
     ), secondary_y=False)
-    fig.add_trace(go.Scatter(
+    fig.add_trace(fg.Scatter(
         x=starts, y=trend["first_round_approval_rate"], name="First-round approval", customdata=custom,
         mode="lines+markers", line={"color": common.PALETTE[0], "width": 3}, marker={"size": 8},
         hovertemplate=week + "Approved in round 1: %{y:.0%}<br>Rounds to approval: %{customdata[4]}"

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 
-import plotly.graph_objects as go
 import streamlit as st
 
-from metrics import approvals, deadlines, feedback, health, replies
+from metrics import approvals, deadlines, feedback, health, replies, summaries
 from metrics.catalogue import metric
 from views import common
+from views import figures as fg
 
 TILES = ["health_score", "on_time_rate", "open_overdue", "awaiting_agency", "awaiting_client", "pending", "nps"]
-SUMMARIES = (deadlines.deadlines_summary, replies.replies_summary, approvals.approvals_summary,
-             feedback.feedback_summary)
 SIGNAL_COLORS = dict(zip(health.SIGNALS, common.PALETTE, strict=False))
 WINDOW = health.HEALTH_WINDOW_DAYS
 SIGNAL_HELP = {
@@ -29,14 +27,6 @@ SIGNAL_HELP = {
     "feedback": "Average feedback score on a 0–100 axis over the health window.",
     "voices": "100 with up to 2 agency people writing to the client, 20 points less per extra person.",
 }
-
-
-def summary(ctx):
-    """Every family's tiles for ctx, in one dict (the names do not collide across families)."""
-    out = {}
-    for fn in SUMMARIES:
-        out.update(common.call(fn, ctx=ctx))
-    return out
 
 
 def health_of(ctx, client_id):
@@ -57,7 +47,7 @@ def issue_label(signal):
 
 def breakdown_chart(bd):
     rows = bd.sort_values("points_lost", ascending=False, na_position="last", kind="stable")
-    fig = go.Figure(go.Bar(
+    fig = fg.Figure(fg.Bar(
         x=rows["points_lost"].fillna(0), y=rows["label"], orientation="h",
         marker_color=[SIGNAL_COLORS.get(s, "#868e96") for s in rows["signal"]],
         text=["no data" if s != s else "none lost" if p < 0.05 else f"−{p:.1f}"
@@ -77,7 +67,7 @@ def breakdown_chart(bd):
 
 
 def feedback_chart(monthly):
-    fig = go.Figure(go.Bar(
+    fig = fg.Figure(fg.Bar(
         x=monthly["month"], y=monthly["avg_normalized_score"], marker_color="#1c7ed6",
         customdata=monthly[["responses"]].to_numpy(),
         hovertemplate="%{x|%b %Y}: %{y:.0f}/100 over %{customdata[0]} responses<extra></extra>",
@@ -129,8 +119,9 @@ else:
         st.caption(f"Health covers the {WINDOW} days to as-of, whatever the period; the other tiles cover the "
                    "period.")
 
-    now = {**summary(cctx), "health_score": row["health_score"]}
-    prev = {**summary(cctx.previous()), "health_score": health_of(cctx.previous(), client_id)}
+    now, prev = common.call(summaries.headline, ctx=cctx)
+    now, prev = {**now, "health_score": row["health_score"]}, {**prev, "health_score": health_of(cctx.previous(),
+                                                                                                 client_id)}
     common.kpi_tiles(TILES, now, prev)
 
     # --- why: the health breakdown -----------------------------------------------------------

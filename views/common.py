@@ -20,15 +20,15 @@ from typing import Any
 
 import duckdb
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from data import store
 from data.settings import Settings, load_settings
 from data.sync import SyncOutcome, run_sync
-from metrics import quality
+from metrics import quality, summaries
 from metrics.catalogue import Metric, metric
 from metrics.context import Context, Filters, filter_options, parse_as_of, query_df
+from views import figures as fg
 from views.selection import selection_to_filters
 
 # Tests and the browser suite point the app at their own files through these.
@@ -54,7 +54,7 @@ def settings() -> Settings:
     return _settings(path, mtime, os.environ.get(SOURCE_ENV, ""), os.environ.get(DB_ENV, ""))
 
 
-@st.cache_resource(show_spinner=False)
+@functools.lru_cache(maxsize=8)  # asked many times per rerun: a plain memo, not st.cache_resource's hashing
 def _settings(path: str | None, _mtime: float, source: str, db: str) -> Settings:
     return load_settings(path).with_overrides(source=source or None, db=db or None)
 
@@ -232,11 +232,10 @@ def open_page(title: str) -> tuple[duckdb.DuckDBPyConnection, Context]:
     return con, ctx
 
 
-def summary_tiles(summary_fn: Callable[..., dict[str, Any]], names: Sequence[str],
-                  per_row: int | None = None) -> dict[str, Any]:
-    """A family's headline tiles against the previous period; returns this period's summary."""
-    now = call(summary_fn)
-    kpi_tiles(names, now, call(summary_fn, ctx=context().previous()), per_row)
+def summary_tiles(families: tuple[str, ...], names: Sequence[str], per_row: int | None = None) -> dict[str, Any]:
+    """Headline tiles against the previous period (one query for both); returns this period's numbers."""
+    now, prev = call(summaries.headline, families)
+    kpi_tiles(names, now, prev, per_row)
     return now
 
 
@@ -316,7 +315,7 @@ def kpi_tiles(names: Sequence[str], now: dict[str, Any], prev: dict[str, Any] | 
                        help=m.description + note, border=True)
 
 
-def style(fig: go.Figure, height: int = 360, legend: bool = True, title: str | None = None) -> go.Figure:
+def style(fig: fg.Figure, height: int = 360, legend: bool = True, title: str | None = None) -> fg.Figure:
     """House chart style: readable on a meeting-room screen, the title above a left-aligned
     legend (never on top of it), no clutter."""
     if title is not None:
@@ -344,12 +343,13 @@ def client_axis(rows: pd.DataFrame) -> tuple[list[str], list[str]]:
 _PLOT_CONFIG = {"displaylogo": False, "displayModeBar": False}
 
 
-def chart(fig: go.Figure, key: str, dimension: str | None = None) -> None:
-    """Draw a plotly figure; with a dimension, clicking a mark filters by it."""
+def chart(fig: fg.Figure, key: str, dimension: str | None = None) -> None:
+    """Draw a figure; with a dimension, clicking a mark filters by it."""
+    plotly_fig = fig.to_plotly()
     if dimension is None:
-        st.plotly_chart(fig, key=key, config=_PLOT_CONFIG)
+        st.plotly_chart(plotly_fig, key=key, config=_PLOT_CONFIG)
         return
-    st.plotly_chart(fig, key=key, on_select=functools.partial(_on_select, key, dimension),
+    st.plotly_chart(plotly_fig, key=key, on_select=functools.partial(_on_select, key, dimension),
                     selection_mode=("points",), config=_PLOT_CONFIG)
 
 
@@ -378,8 +378,9 @@ def table(df: pd.DataFrame, key: str, column_config: dict[str, Any] | None = Non
         st.caption(f"Rows {(page - 1) * page_size + 1:,}–{min(page * page_size, len(df)):,} of {len(df):,}")
     st.dataframe(shown, hide_index=True, width="stretch", column_config=column_config, key=key, height=height)
     if download:
-        st.download_button("Download CSV", csv_safe(df), f"{download}.csv", "text/csv", key=f"{key}_csv",
-                           icon=":material/download:")
+        # Built on click, not on every rerun: a page's tables would cost a CSV each per interaction.
+        st.download_button("Download CSV", functools.partial(csv_safe, df), f"{download}.csv", "text/csv",
+                           key=f"{key}_csv", icon=":material/download:")
 
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

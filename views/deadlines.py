@@ -7,13 +7,12 @@ Every number comes from metrics/deadlines.py; this page only draws it.
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
 from metrics import deadlines
 from metrics.catalogue import metric
 from views import common
+from views import figures as fg
 
 TILES = ["delivered", "on_time_rate", "median_slip_days", "open_overdue", "max_days_overdue", "rescheduled_open"]
 # slip_by dimension → (label, chart dimension a click filters by, the id column a bar stands for)
@@ -37,7 +36,7 @@ con, ctx = common.open_page("Deadlines")
 st.caption("What slipped: deliveries measured against the deadline first agreed (baseline), "
            "what is overdue right now, and which deadlines were moved.")
 
-now = common.summary_tiles(deadlines.deadlines_summary, TILES)
+now = common.summary_tiles(("deadlines",), TILES)
 
 period_label = f"{ctx.period_start:%d %b} – {ctx.period_end:%d %b %Y}"
 
@@ -54,13 +53,13 @@ def week_chart():
     custom = list(zip(starts.dt.strftime("%Y-%m-%d"), starts.dt.strftime("%d %b"), ends.dt.strftime("%d %b %Y"),
                       strict=True))
     in_period = starts.dt.date >= ctx.period_start
-    fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_trace(go.Bar(
+    fig = fg.make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_trace(fg.Bar(
         x=starts, y=trend["delivered"], name="Delivered", customdata=custom,
         marker_color=[common.PALETTE[1] if p else MUTED for p in in_period],
         hovertemplate="Week %{customdata[1]} – %{customdata[2]}<br>Delivered: %{y}<extra></extra>",
     ), secondary_y=False)
-    fig.add_trace(go.Scatter(
+    fig.add_trace(fg.Scatter(
         x=starts, y=trend["on_time_rate"], name="On-time rate", customdata=custom, mode="lines+markers",
         line={"color": common.PALETTE[0], "width": 3}, marker={"size": 8},
         hovertemplate="Week %{customdata[1]} – %{customdata[2]}<br>On time: %{y:.0%}<extra></extra>",
@@ -79,12 +78,12 @@ def distribution_chart():
     if dist.empty:
         st.info(f"Nothing was delivered in this period ({period_label}).", icon=":material/event_available:")
         return
-    fig = go.Figure()
+    fig = fg.Figure()
     for on_time, name, color in ((True, "On time or early", ON_TIME), (False, "Late", LATE)):
         part = dist[dist["on_time"] == on_time]
         if part.empty:
             continue
-        fig.add_trace(go.Histogram(
+        fig.add_trace(fg.Histogram(
             x=part["slip_days"], name=name, marker_color=color, xbins={"size": 1},
             hovertemplate="Slip %{x} working days: %{y} deliverables<extra>" + name + "</extra>",
         ))
@@ -125,7 +124,7 @@ def bars_by(dimension: str, measure: str, key: str, click: str | None):
     values = rows[measure]
     colors = [LATE if v > 0 else ON_TIME for v in values] if measure == "median_slip_days" else LATE
     text = [metric(measure).fmt(v) for v in values]
-    fig = go.Figure(go.Bar(
+    fig = fg.Figure(fg.Bar(
         x=values, y=ys, orientation="h", customdata=custom, marker_color=colors, text=text, cliponaxis=False,
         # Labels of negative (early) bars sit inside them, clear of the category labels on the left.
         textposition=["inside" if v < 0 else "outside" for v in values], insidetextanchor="start", textangle=0,

@@ -8,12 +8,12 @@ it is moving, then the detractors, every comment, and the clients who have gone 
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from metrics import feedback
 from metrics.catalogue import metric
 from views import common
+from views import figures as fg
 
 con, ctx = common.open_page("Feedback")
 
@@ -37,7 +37,7 @@ def _direction(change):
     return "down" if change < 0 else "up" if change > 0 else "flat"
 
 
-summary = common.summary_tiles(feedback.feedback_summary, ["responses", "nps", "csat", "avg_normalized_score",
+summary = common.summary_tiles(("feedback",), ["responses", "nps", "csat", "avg_normalized_score",
                                                             "detractors"])
 
 monthly = common.call(feedback.monthly_scores)
@@ -52,7 +52,7 @@ with left:
     if monthly.empty or monthly[["nps", "csat"]].isna().all().all():
         st.info("No NPS or CSAT response in the last 12 months: nothing to chart yet.", icon=":material/reviews:")
     else:
-        fig = go.Figure()
+        fig = fg.Figure()
         for name, color in (("nps", common.PALETTE[1]), ("csat", common.PALETTE[2])):
             fig.add_scatter(
                 x=monthly["month"], y=monthly[name], mode="lines+markers", name=metric(name).label,
@@ -78,7 +78,7 @@ with right:
     else:
         _, labels = common.client_axis(drawn)
         direction = [_direction(c) for c in drawn["score_change"]]
-        fig = go.Figure()
+        fig = fg.Figure()
         for key, (legend, color) in DIRECTIONS.items():
             part = drawn[[d == key for d in direction]]
             if part.empty:

@@ -8,30 +8,20 @@ weeks of the two service rates.
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import streamlit as st
 
-from metrics import approvals, deadlines, feedback, health, replies
+from metrics import approvals, deadlines, health, replies, summaries
 from metrics.catalogue import metric
 from views import common
+from views import figures as fg
 
 TILES = ["on_time_rate", "open_overdue", "awaiting_agency", "oldest_wait_hours", "sla_breach_rate", "pending",
          "overdue", "nps"]
-SUMMARIES = (deadlines.deadlines_summary, replies.replies_summary, approvals.approvals_summary,
-             feedback.feedback_summary)
 AT_RISK = 10  # clients in the "lowest health" chart and table
 URGENT_ROWS = 5  # rows per urgent list
 TREND_WEEKS = 12
 SIGNAL_COLORS = dict(zip(health.SIGNALS, common.PALETTE, strict=False))
 NO_ISSUE = "None"
-
-
-def summary(ctx):
-    """Every family's tiles for ctx, in one dict (the names do not collide across families)."""
-    out = {}
-    for fn in SUMMARIES:
-        out.update(common.call(fn, ctx=ctx))
-    return out
 
 
 def issue_label(signal):
@@ -44,7 +34,7 @@ def issue_reason(row):
 
 
 def at_risk_chart(rows, score_fmt):
-    fig = go.Figure()
+    fig = fg.Figure()
     for signal in [*health.SIGNALS, None]:
         part = rows[rows["main_issue"].isna()] if signal is None else rows[rows["main_issue"] == signal]
         if part.empty:
@@ -71,7 +61,7 @@ def at_risk_chart(rows, score_fmt):
 
 
 def trend_chart(dl, rp):
-    fig = go.Figure()
+    fig = fg.Figure()
     for df, name, color in ((dl, "on_time_rate", "#2b8a3e"), (rp, "sla_breach_rate", "#d9480f")):
         m = metric(name)
         weeks = df["week"].dt.strftime("%Y-%m-%d")
@@ -88,8 +78,7 @@ def trend_chart(dl, rp):
 
 con, ctx = common.open_page("Weekly review")
 
-now = summary(ctx)
-prev = summary(ctx.previous())
+now, prev = common.call(summaries.headline)
 common.kpi_tiles(TILES, now, prev, per_row=4)
 
 # --- clients at risk --------------------------------------------------------------------------

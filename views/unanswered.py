@@ -9,13 +9,13 @@ how many agency people speak to each client (voices).
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
-from metrics import replies
+from metrics import replies, summaries
 from metrics.catalogue import metric
 from metrics.health import IDEAL_VOICES
 from views import common
+from views import figures as fg
 
 con, ctx = common.open_page("Unanswered")
 
@@ -53,8 +53,7 @@ def _sla_line(fig):
                   annotation_text=f"SLA {sla:g} h" + (" (default)" if by_channel else ""))
 
 
-summary = common.call(replies.replies_summary)
-previous = common.call(replies.replies_summary, ctx=ctx.previous())
+summary, previous = common.call(summaries.headline, ("replies",))
 
 st.markdown(f"**Right now** · open threads at {ctx.as_of:%a %d %b %H:%M}")
 common.kpi_tiles(["awaiting_agency", "oldest_wait_hours", "breached_open", "awaiting_client"], summary, previous)
@@ -75,7 +74,7 @@ with left:
     else:
         # Oldest bucket on top: the worst first, the age order kept.
         order = list(reversed(replies.AGE_BUCKETS))
-        fig = go.Figure()
+        fig = fg.Figure()
         for side in replies.SIDES:
             part = by_bucket[by_bucket["side"] == side].set_index("age_bucket").reindex(order).reset_index()
             fig.add_bar(
@@ -97,7 +96,7 @@ with right:
         agency = owners[owners["side"] == "agency"].sort_values(
             ["open_episodes", "max_wait_hours"], ascending=False, kind="stable")
         order = list(dict.fromkeys([*agency["owner_label"], *owners["owner_label"]]))
-        fig = go.Figure()
+        fig = fg.Figure()
         for side in replies.SIDES:
             part = owners[owners["side"] == side]
             fig.add_bar(
@@ -185,7 +184,7 @@ with c1:
         st.info("No answered client request in the last 12 weeks: no response time to chart.",
                 icon=":material/schedule:")
     else:
-        fig = go.Figure()
+        fig = fg.Figure()
         for name, color, dash in (("median_response_hours", common.PALETTE[1], "solid"),
                                   ("p90_response_hours", common.PALETTE[0], "dot")):
             fig.add_scatter(
@@ -204,7 +203,7 @@ with c2:
     if trend.empty or trend["sla_breach_rate"].isna().all():
         st.info("No client request in the last 12 weeks: no SLA breach rate to chart.", icon=":material/schedule:")
     else:
-        fig = go.Figure()
+        fig = fg.Figure()
         fig.add_bar(
             x=trend["week"], y=trend["sla_breach_rate"], name=metric("sla_breach_rate").label,
             marker_color=common.PALETTE[0], customdata=week_custom,
@@ -227,7 +226,7 @@ with c3:
         labels = [_label(c, NO_CHANNEL) for c in answered["channel"]]
         custom = list(zip([_raw(c) for c in answered["channel"]], answered["episodes_opened"],
                           answered["sla_breach_rate"], strict=True))
-        fig = go.Figure()
+        fig = fg.Figure()
         for name, color in (("median_response_hours", common.PALETTE[1]), ("p90_response_hours", common.PALETTE[0])):
             fig.add_bar(
                 x=labels, y=answered[name], name=metric(name).label, marker_color=color, customdata=custom,
@@ -264,7 +263,7 @@ with left:
         names = [f"{n} ({common.plot_text(i)})" if d else n
                  for n, i, d in zip(names, spoken["client_id"], dup, strict=True)]
         over = spoken["agency_voices"] > IDEAL_VOICES
-        fig = go.Figure()
+        fig = fg.Figure()
         fig.add_bar(
             y=names, x=spoken["agency_voices"], orientation="h", name=metric("agency_voices").label,
             marker_color=[common.SIDE_COLORS["agency"] if o else "#adb5bd" for o in over],

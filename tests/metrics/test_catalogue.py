@@ -61,6 +61,35 @@ def test_an_empty_mart_gives_zero_counts_and_null_rates(con) -> None:
     assert pd.isna(row["on_time_rate"]) and pd.isna(row["median_slip_days"])
 
 
+def test_every_count_metric_is_a_filtered_count() -> None:
+    # summary_records reads a part without rows as 0 for "int" metrics and null for the rest;
+    # that is what an aggregate over nothing gives only if every int metric is a count.
+    for m in METRICS:
+        if m.expression and m.format == "int":
+            assert m.expression.startswith("count(") and "FILTER (WHERE" in m.expression, m.name
+
+
+def test_several_summaries_in_one_go_equal_one_at_a_time_even_for_an_empty_part(con) -> None:
+    def mart(rows: list[tuple]) -> pd.DataFrame:
+        return pd.DataFrame(rows, columns=["in_period", "on_time", "slip_days", "overdue", "days_overdue",
+                                           "rescheduled", "is_delivered"]).astype(
+            {"in_period": bool, "on_time": bool, "slip_days": float, "overdue": bool, "days_overdue": float,
+             "rescheduled": bool, "is_delivered": bool})
+
+    now = mart([(True, True, -1.0, False, float("nan"), False, True), (True, False, 3.0, False, float("nan"),
+                                                                        True, True),
+                (False, False, 0.0, True, 2.0, True, False)])
+    empty = mart([])
+    both = catalogue.summary_records(con, {"now": ("deadlines", now), "prev": ("deadlines", empty)})
+    assert both["now"] == catalogue.summary_record(con, now, "deadlines")
+    assert both["now"]["delivered"] == 2 and both["now"]["on_time_rate"] == 0.5 and both["now"]["open_overdue"] == 1
+    assert both["prev"] == {m.name: (0 if m.format == "int" else None)
+                            for m in catalogue.family("deadlines") if m.expression}
+    assert both["prev"] == {k: (None if pd.isna(v) else int(v) if isinstance(v, int | float) and
+                                metric(k).format == "int" else v)
+                            for k, v in summarize(con, empty, "deadlines").iloc[0].items()}
+
+
 def test_weekly_buckets_end_on_as_of_date_and_include_empty_weeks(con) -> None:
     # as_of_date Friday 2026-11-20: weeks are Sat 14..Fri 20, Sat 7..Fri 13, Sat Oct 31..Fri Nov 6
     mart = pd.DataFrame({

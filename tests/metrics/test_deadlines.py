@@ -122,7 +122,7 @@ def test_project_with_milestones_is_not_itself_a_deliverable(loaded) -> None:
     m1, p2 = rows["M1"], rows["P02"]
     assert (m1["kind"], m1["deliverable_name"], m1["owner"], m1["project_id"], m1["project_manager"],
             m1["client_name"]) == ("milestone", "Milestone M1", "Olga", "P01", "Pat", "Acme")
-    assert rows["M2"]["owner"] is None  # a milestone's owner is its own, as loaded
+    assert pd.isna(rows["M2"]["owner"])  # a milestone's owner is its own, as loaded
     assert (p2["kind"], p2["deliverable_name"], p2["owner"], p2["client_name"], p2["account_manager"],
             p2["tier"]) == ("project", "Project P02", "Quinn", "Globex", "Boris", "B")
     assert rows["M1"]["slip_days"] == 1  # working_days(Mon 16, Tue 17) = 1

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from data.settings import Settings, parse_settings
-from metrics import replies
+from metrics import materialized, replies
 from metrics.catalogue import summarize, summary_record
 from metrics.context import Context, Filters, clear_mart_cache
 from tests.conftest import MINIMAL_TABS, load_tabs, with_rows
@@ -556,7 +556,9 @@ def replace_messages(con: duckdb.DuckDBPyConnection, df: pd.DataFrame) -> None:
         cur.unregister("_msgs")
     finally:
         cur.close()
-    clear_mart_cache()  # a write that bypasses the sync must drop the cached marts itself
+    # A write that bypasses the sync must rebuild the materialized marts and drop the cached ones itself.
+    materialized.rebuild(con)
+    clear_mart_cache()
 
 
 def mart_episodes(mart: pd.DataFrame) -> set[tuple]:

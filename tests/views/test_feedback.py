@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from data import store
-from metrics import feedback
+from metrics import feedback, materialized
 from metrics.catalogue import metric
 from tests.views.conftest import ask, expected_tiles_for, shown_tiles_for
 
@@ -105,6 +105,7 @@ def altered_db(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     try:
         con.execute("UPDATE clients SET client_name = '<b>Solstice</b> & Co' WHERE client_id = 'C05'")
         con.execute("DELETE FROM feedback WHERE client_id = 'C01'")
+        materialized.rebuild(con)  # the marts denormalise names: a write outside the sync rebuilds them
     finally:
         con.close()
     return path

@@ -1,0 +1,48 @@
+"""The tiles of several families at once, now and for the previous period, in one query.
+
+Pages open with tiles from one family (Deadlines) or from all four (Weekly review,
+Clients), each with its change against the previous period; asking the catalogue once
+per family and period would cost a query each.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from metrics.catalogue import summary_records
+from metrics.context import Context, Filters
+
+__all__ = ["FAMILIES", "family_marts", "headline"]
+
+FAMILIES: tuple[str, ...] = ("deadlines", "replies", "approvals", "feedback")
+
+
+def family_marts(con: duckdb.DuckDBPyConnection, ctx: Context, families: tuple[str, ...] = FAMILIES) -> dict[str, Any]:
+    """Each family's mart at ctx (one row per deliverable, reply episode, approval round, response)."""
+    from metrics.approvals import rounds
+    from metrics.deadlines import deliverables
+    from metrics.feedback import responses
+    from metrics.replies import episodes
+
+    builders = {"deadlines": deliverables, "replies": episodes, "approvals": rounds, "feedback": responses}
+    return {f: builders[f](con, ctx) for f in families}
+
+
+def headline(con: duckdb.DuckDBPyConnection, ctx: Context,
+             families: tuple[str, ...] = FAMILIES) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(this period's, the previous period's) catalogue metrics of the families, one dict each.
+
+    Metric names do not collide across families, so each period is one flat dict.
+    """
+    # Unfiltered marts (cached per as_of); the filters go into the query.
+    now_ctx = ctx.shifted(filters=Filters())
+    marts = {(f"now:{f}"): (f, m) for f, m in family_marts(con, now_ctx, families).items()}
+    marts |= {(f"prev:{f}"): (f, m) for f, m in family_marts(con, now_ctx.previous(), families).items()}
+    records = summary_records(con, marts, ctx.filters)
+    now: dict[str, Any] = {}
+    prev: dict[str, Any] = {}
+    for key, rec in records.items():
+        (now if key.startswith("now:") else prev).update(rec)
+    return now, prev

@@ -96,6 +96,24 @@ def shown_tiles_for(at: AppTest, names: list[str]) -> dict[str, str]:
     return {metric(n).label: values[metric(n).label] for n in names}
 
 
+def edited_copy(db: Path, folder: Path, *statements: str) -> Path:
+    """A copy of db changed by SQL statements, its mart tables rebuilt as a sync would."""
+    import shutil
+
+    from metrics import materialized
+
+    path = folder / "pulse.duckdb"
+    shutil.copy(db, path)
+    con = store.connect(path)
+    try:
+        for sql in statements:
+            con.execute(sql)
+        materialized.rebuild(con)  # the marts denormalise names: a write outside the sync rebuilds them
+    finally:
+        con.close()
+    return path
+
+
 def sample_variant(folder: Path, edits: dict[str, list[tuple[str, str]]]) -> Path:
     """The sample copied into folder with text replaced in some of its CSVs, then synced."""
     import shutil

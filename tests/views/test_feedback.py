@@ -5,7 +5,6 @@ charts are printed, never rendered; silent clients are listed."""
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,10 +12,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from data import store
-from metrics import feedback, materialized
+from metrics import feedback
 from metrics.catalogue import metric
-from tests.views.conftest import ask, expected_tiles_for, shown_tiles_for
+from tests.views.conftest import ask, edited_copy, expected_tiles_for, shown_tiles_for
 
 AS_OF = "2026-11-20T18:00:00"
 TILES = ["responses", "nps", "csat", "avg_normalized_score", "detractors"]
@@ -99,16 +97,9 @@ def test_an_empty_workbook_opens_with_explanations_instead_of_charts(app, empty_
 @pytest.fixture(scope="module")
 def altered_db(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample with a client named like markup and an active client that never answered."""
-    path = tmp_path_factory.mktemp("altered") / "pulse.duckdb"
-    shutil.copy(sample_db, path)
-    con = store.connect(path)
-    try:
-        con.execute("UPDATE clients SET client_name = '<b>Solstice</b> & Co' WHERE client_id = 'C05'")
-        con.execute("DELETE FROM feedback WHERE client_id = 'C01'")
-        materialized.rebuild(con)  # the marts denormalise names: a write outside the sync rebuilds them
-    finally:
-        con.close()
-    return path
+    return edited_copy(sample_db, tmp_path_factory.mktemp("altered"),
+                       "UPDATE clients SET client_name = '<b>Solstice</b> & Co' WHERE client_id = 'C05'",
+                       "DELETE FROM feedback WHERE client_id = 'C01'")
 
 
 def test_names_are_printed_literally_and_a_client_that_never_answered_is_listed_as_silent(app, altered_db) -> None:

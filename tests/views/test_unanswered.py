@@ -5,7 +5,6 @@ its charts is printed, never rendered."""
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,10 +12,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from data import store
-from metrics import materialized, replies
+from metrics import replies
 from metrics.catalogue import metric
-from tests.views.conftest import ask, expected_tiles_for, shown_tiles_for
+from tests.views.conftest import ask, edited_copy, expected_tiles_for, shown_tiles_for
 
 AS_OF = "2026-11-20T18:00:00"
 TILES = ["awaiting_agency", "oldest_wait_hours", "breached_open", "awaiting_client", "median_response_hours",
@@ -125,16 +123,9 @@ def test_an_empty_workbook_opens_with_explanations_instead_of_charts(app, empty_
 @pytest.fixture(scope="module")
 def hostile_db(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample with a client and an account manager named like markup."""
-    path = tmp_path_factory.mktemp("hostile") / "pulse.duckdb"
-    shutil.copy(sample_db, path)
-    con = store.connect(path)
-    try:
-        con.execute("UPDATE clients SET client_name = '<b>Lumen</b> & Co' WHERE client_id = 'C07'")
-        con.execute("UPDATE clients SET account_manager = '<i>James</i>' WHERE account_manager = 'James Whitfield'")
-        materialized.rebuild(con)  # the marts denormalise names: a write outside the sync rebuilds them
-    finally:
-        con.close()
-    return path
+    return edited_copy(sample_db, tmp_path_factory.mktemp("hostile"),
+                       "UPDATE clients SET client_name = '<b>Lumen</b> & Co' WHERE client_id = 'C07'",
+                       "UPDATE clients SET account_manager = '<i>James</i>' WHERE account_manager = 'James Whitfield'")
 
 
 def test_client_and_owner_names_are_printed_literally_in_the_charts(app, hostile_db) -> None:

@@ -6,8 +6,8 @@
   (metrics.materialized): what a file from before them costs, marts computed on the spot.
 * Each family = its mart + its catalogue summary (`summary_record`), as a page tile
   asks it: deadlines (deliverables), replies (episodes), approvals (rounds), feedback
-  (responses); health = `client_health` (its signals build their own marts over the
-  health window; health_score has no catalogue expression to summarise).
+  (responses); health = `client_health` (the four marts, then one query for every
+  client's signals; health_score has no catalogue expression to summarise).
   Target: < 100 ms each on the sample.
 
 Every case runs once untimed first (the first call pays for the calendar's holiday table

@@ -26,6 +26,7 @@ import math
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -162,31 +163,27 @@ def _fit_scale(folder: Path, target: int) -> tuple[float, dict[str, int]]:
 
 def sheets_limit_workbook(cells: int = SHEETS_CELL_LIMIT) -> Workbook:
     """The sample agency at the size of a full Google Sheet (`cells` cells), as CSVs."""
-    base = OUT / f"sheets-limit-{cells}"
-    manifest = base / "manifest.json"
-    m = _read_manifest(manifest)
-    csv_dir = base / "csv"
-    if not (m and m.get("generator") == _generator_hash() and csv_dir.is_dir()):
-        log(f"building a {cells:,}-cell workbook in {csv_dir} …")
-        base.mkdir(parents=True, exist_ok=True)
-        manifest.unlink(missing_ok=True)
-        scale, counts = _fit_scale(csv_dir, cells)
-        m = {"generator": _generator_hash(), "scale": scale, "rows": counts, "cells": _cells(counts)}
-        _write_manifest(manifest, m)
-    return Workbook(csv_dir, float(m["scale"]), dict(m["rows"]), dict(m["cells"]))
+    return _cached_csv(OUT / f"sheets-limit-{cells}", f"a {cells:,}-cell workbook",
+                       lambda csv_dir: _fit_scale(csv_dir, cells))
 
 
 def sample_workbook(scale: float) -> Workbook:
     """The sample agency at `scale` as CSVs (scale 50: about a million messages)."""
-    base = OUT / f"sample-x{scale:g}"
+    return _cached_csv(OUT / f"sample-x{scale:g}", f"the sample at scale {scale:g}",
+                       lambda csv_dir: (scale, _generate(csv_dir, scale)))
+
+
+def _cached_csv(base: Path, what: str, build: Callable[[Path], tuple[float, dict[str, int]]]) -> Workbook:
+    """The CSV folder under base, rebuilt by build(csv_dir) → (scale, rows per tab) when the
+    generator changed since it was written (its manifest says which)."""
     manifest = base / "manifest.json"
     m = _read_manifest(manifest)
     csv_dir = base / "csv"
     if not (m and m.get("generator") == _generator_hash() and csv_dir.is_dir()):
-        log(f"generating the sample at scale {scale:g} in {csv_dir} …")
+        log(f"building {what} in {csv_dir} …")
         base.mkdir(parents=True, exist_ok=True)
         manifest.unlink(missing_ok=True)
-        counts = _generate(csv_dir, scale)
+        scale, counts = build(csv_dir)
         m = {"generator": _generator_hash(), "scale": scale, "rows": counts, "cells": _cells(counts)}
         _write_manifest(manifest, m)
     return Workbook(csv_dir, float(m["scale"]), dict(m["rows"]), dict(m["cells"]))

@@ -48,6 +48,7 @@ import pandas as pd
 from metrics.catalogue import family, run_over
 from metrics.context import CLIENTS_SQL, Context, Filters, apply_filters, client_filter_sql, data_version, memo
 from metrics.replies import voices_sql
+from metrics.summaries import family_marts
 
 __all__ = [
     "HEALTH_WINDOW_DAYS",
@@ -258,13 +259,6 @@ _SIGNAL_FUNCS = {"delivery": _delivery, "responsiveness": _responsiveness, "appr
                  "feedback": _feedback, "voices": _voices}
 
 
-def build_marts(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, pd.DataFrame]:
-    """The four family marts at ctx: deadlines, replies, approvals, feedback."""
-    from metrics.summaries import family_marts
-
-    return family_marts(con, ctx)
-
-
 def _in_window(mart: pd.DataFrame, hctx: Context) -> pd.DataFrame:
     """A mart with in_period re-flagged for the health window.
 
@@ -284,7 +278,7 @@ def signal_scores(con: duckdb.DuckDBPyConnection, ctx: Context,
     """
     hctx = health_context(ctx)
     if marts is None:  # built for the window: in_period already flags it
-        frames = {f"_{fam}": mart for fam, mart in build_marts(con, hctx).items()}
+        frames = {f"_{fam}": mart for fam, mart in family_marts(con, hctx).items()}
     else:
         frames = {f"_{fam}": _in_window(mart, hctx) for fam, mart in marts.items()}
     sql, params = _signals_sql(hctx)

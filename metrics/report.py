@@ -66,11 +66,12 @@ def clean_number(value: Any, fmt: str) -> Any:
 
 def build_report(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, Any]:
     """SPEC §9's report object for ctx (its filters are ignored: the report is agency-wide)."""
-    from metrics.health import build_marts, client_health
+    from metrics.health import client_health
     from metrics.replies import voices
+    from metrics.summaries import family_marts
 
     ctx = ctx.shifted(filters=type(ctx.filters)())
-    m = build_marts(con, ctx)
+    m = family_marts(con, ctx)
     out: dict[str, Any] = {
         "as_of": ctx.as_of.isoformat(),
         "period": {"start": ctx.period_start.isoformat(), "end": ctx.period_end.isoformat()},

@@ -28,6 +28,7 @@ from data.sync import SyncOutcome, run_sync
 from metrics import quality, summaries
 from metrics.catalogue import Metric, metric
 from metrics.context import Context, Filters, filter_options, parse_as_of, query_df
+from metrics.context import data_version as load_version
 from views import figures as fg
 from views.selection import selection_to_filters
 
@@ -83,9 +84,8 @@ def sync_now() -> SyncOutcome:
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> str:
-    """Changes with every successful sync and with the settings: part of every cache key."""
-    meta = quality.read_meta(con)
-    return f"{settings().db_path()}|{meta.get('sync_id', '')}|{meta.get('loaded_at', '')}|{hash(repr(settings()))}"
+    """The load metrics/ caches on, plus the settings: part of every st.cache_data key."""
+    return f"{load_version(con)}|{hash(repr(settings()))}"
 
 
 # --- as_of, period, filters -----------------------------------------------------------------

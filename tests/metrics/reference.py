@@ -20,6 +20,7 @@ import csv
 import math
 import re
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
@@ -301,48 +302,36 @@ def load_workbook(folder: Path | str, cal: Calendar | None = None) -> Workbook:
             continue
         wb.clients[row["client_id"]] = row
 
-    for rownum, row in _rows(folder, "projects"):
-        try:
-            _required(row, "project_id", "client_id", "project_name")
-            status = _enum(row.get("status", ""), WORK_STATUSES, "active")
-            baseline, due, delivered = _dates(row, cal)
-            if row.get("start_date"):
-                parse_date(row["start_date"], cal)
-            if row["client_id"] not in wb.clients:
-                raise Bad(f"client_id {row['client_id']} is not in clients")
-        except Bad as exc:
-            reject("projects", rownum, row.get("project_id", ""), str(exc))
-            continue
-        try:
-            _enum(row.get("slip_cause", ""), SLIP_CAUSES, None)
-        except Bad:
-            wb.warnings.append(("projects", rownum, row["project_id"], "unknown slip_cause"))
-        if row["project_id"] in wb.projects:
-            reject("projects", rownum, row["project_id"], "duplicate project_id")
-            continue
-        wb.projects[row["project_id"]] = {"client_id": row["client_id"], "status": status, "baseline_due": baseline,
-                                          "due_date": due, "delivered_date": delivered}
+    def work_items(tab: str, id_col: str, name_col: str, parent_col: str, parent_tab: str, parents: dict,
+                   into: dict, extra: Callable[[dict[str, str]], None] = lambda row: None) -> None:
+        """Projects and milestones: the same dates, status, slip cause and duplicate rules."""
+        for rownum, row in _rows(folder, tab):
+            try:
+                _required(row, id_col, parent_col, name_col)
+                status = _enum(row.get("status", ""), WORK_STATUSES, "active")
+                baseline, due, delivered = _dates(row, cal)
+                extra(row)
+                if row[parent_col] not in parents:
+                    raise Bad(f"{parent_col} {row[parent_col]} is not in {parent_tab}")
+            except Bad as exc:
+                reject(tab, rownum, row.get(id_col, ""), str(exc))
+                continue
+            try:
+                _enum(row.get("slip_cause", ""), SLIP_CAUSES, None)
+            except Bad:
+                wb.warnings.append((tab, rownum, row[id_col], "unknown slip_cause"))
+            if row[id_col] in into:
+                reject(tab, rownum, row[id_col], f"duplicate {id_col}")
+                continue
+            into[row[id_col]] = {parent_col: row[parent_col], "status": status, "baseline_due": baseline,
+                                 "due_date": due, "delivered_date": delivered}
 
-    for rownum, row in _rows(folder, "milestones"):
-        try:
-            _required(row, "milestone_id", "project_id", "milestone_name")
-            status = _enum(row.get("status", ""), WORK_STATUSES, "active")
-            baseline, due, delivered = _dates(row, cal)
-            if row["project_id"] not in wb.projects:
-                raise Bad(f"project_id {row['project_id']} is not in projects")
-        except Bad as exc:
-            reject("milestones", rownum, row.get("milestone_id", ""), str(exc))
-            continue
-        try:
-            _enum(row.get("slip_cause", ""), SLIP_CAUSES, None)
-        except Bad:
-            wb.warnings.append(("milestones", rownum, row["milestone_id"], "unknown slip_cause"))
-        if row["milestone_id"] in wb.milestones:
-            reject("milestones", rownum, row["milestone_id"], "duplicate milestone_id")
-            continue
-        wb.milestones[row["milestone_id"]] = {"project_id": row["project_id"], "status": status,
-                                              "baseline_due": baseline, "due_date": due,
-                                              "delivered_date": delivered}
+    def start_date(row: dict[str, str]) -> None:
+        if row.get("start_date"):
+            parse_date(row["start_date"], cal)
+
+    work_items("projects", "project_id", "project_name", "client_id", "clients", wb.clients, wb.projects, start_date)
+    work_items("milestones", "milestone_id", "milestone_name", "project_id", "projects", wb.projects, wb.milestones)
 
     seen: set[str] = set()
     for rownum, row in _rows(folder, "messages"):

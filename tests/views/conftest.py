@@ -114,6 +114,18 @@ def edited_copy(db: Path, folder: Path, *statements: str) -> Path:
     return path
 
 
+def tile_checks(summary_fn, names: list[str]):
+    """A page's two tile checks: (db, period_days, **filters) → what metrics/ says the tiles
+    show, and AppTest → what the page shows, both as label → text."""
+    def expected(db: Path, period_days: int = 7, **filters) -> dict[str, str]:
+        return expected_tiles_for(db, summary_fn, names, period_days, **filters)
+
+    def shown(at: AppTest) -> dict[str, str]:
+        return shown_tiles_for(at, names)
+
+    return expected, shown
+
+
 def sample_variant(folder: Path, edits: dict[str, list[tuple[str, str]]]) -> Path:
     """The sample copied into folder with text replaced in some of its CSVs, then synced."""
     import shutil

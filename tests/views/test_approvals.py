@@ -4,7 +4,6 @@ same as_of, period and filters, on the sample and on an empty workbook."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from metrics import approvals
 from metrics.catalogue import metric
-from tests.views.conftest import ask, expected_tiles_for, sample_variant, shown_tiles_for
+from tests.views.conftest import ask, sample_variant, tile_checks
 
 AS_OF = "2026-11-20T18:00:00"
 TILES = ["pending", "overdue", "oldest_pending_days", "median_lag_days", "first_round_approval_rate",
@@ -22,16 +21,7 @@ TILES = ["pending", "overdue", "oldest_pending_days", "median_lag_days", "first_
 TABLES = ["pending", "rounds", "by_client"]
 
 
-def _ask(db: Path, fn: Callable, *args, period_days: int = 7, **filters) -> object:
-    return ask(db, fn, *args, period_days=period_days, **filters)
-
-
-def expected_tiles(db: Path, period_days: int = 7, **filters) -> dict[str, str]:
-    return expected_tiles_for(db, approvals.approvals_summary, TILES, period_days, **filters)
-
-
-def shown_tiles(at: AppTest) -> dict[str, str]:
-    return shown_tiles_for(at, TILES)
+expected_tiles, shown_tiles = tile_checks(approvals.approvals_summary, TILES)
 
 
 def table(at: AppTest, name: str) -> pd.DataFrame:
@@ -43,12 +33,12 @@ def test_on_the_sample_the_tiles_and_lists_match_metrics_and_follow_the_client_f
     assert not at.exception
     assert shown_tiles(at) == expected_tiles(sample_db)
 
-    pending = _ask(sample_db, approvals.pending_list)
+    pending = ask(sample_db, approvals.pending_list)
     shown = table(at, "pending")
     assert sorted(shown["approval_id"]) == sorted(pending["approval_id"])
     overdue_first = shown["is_overdue"].tolist()
     assert overdue_first == sorted(overdue_first, reverse=True) and any(overdue_first)
-    per = _ask(sample_db, approvals.rounds_per_deliverable)
+    per = ask(sample_db, approvals.rounds_per_deliverable)
     assert len(table(at, "rounds")) == min(len(per), 100)  # one page of the table
     assert table(at, "rounds")["rounds"].is_monotonic_decreasing  # most rounds first
 

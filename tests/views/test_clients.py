@@ -9,34 +9,21 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from data import store
-from data.settings import Settings
 from metrics import approvals, deadlines, feedback, health, replies
 from metrics.catalogue import metric
-from metrics.context import Context, Filters
-from tests.views.conftest import metric_values
+from tests.views.conftest import ask, metric_values
 
-SAMPLE_AS_OF = "2026-11-20T18:00:00"
 TILES = ["health_score", "on_time_rate", "open_overdue", "awaiting_agency", "awaiting_client", "pending", "nps"]
 SUMMARIES = (deadlines.deadlines_summary, replies.replies_summary, approvals.approvals_summary,
              feedback.feedback_summary)
 
 
-def run_metric(db: Path, fn, *args, filters: Filters | None = None):
-    ctx = Context.build(Settings(db=str(db)), as_of=SAMPLE_AS_OF, period_days=7, filters=filters)
-    con = store.connect(db)
-    try:
-        return fn(con, ctx, *args)
-    finally:
-        con.close()
-
-
 def expected_tiles(db: Path, client_id: str) -> dict[str, str]:
-    only = Filters(clients=(client_id,))
+    only = {"clients": (client_id,)}
     values: dict = {}
     for fn in SUMMARIES:
-        values.update(run_metric(db, fn, filters=only))
-    board = run_metric(db, health.client_health, filters=only)
+        values.update(ask(db, fn, **only))
+    board = ask(db, health.client_health, **only)
     values["health_score"] = board["health_score"].iloc[0]
     return {metric(n).label: metric(n).fmt(values[n]) for n in TILES}
 
@@ -49,7 +36,7 @@ def table_with(at: AppTest, column: str) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def board(sample_db) -> pd.DataFrame:
-    return run_metric(sample_db, health.client_health)
+    return ask(sample_db, health.client_health)
 
 
 def test_it_opens_on_the_lowest_health_client_with_its_tiles_breakdown_and_ranking(app, sample_db, board):
@@ -59,7 +46,7 @@ def test_it_opens_on_the_lowest_health_client_with_its_tiles_breakdown_and_ranki
     assert at.selectbox(key="clients_client").value == worst["client_id"]
     assert metric_values(at) == expected_tiles(sample_db, worst["client_id"])
 
-    expected = run_metric(sample_db, health.health_breakdown, worst["client_id"])
+    expected = ask(sample_db, health.health_breakdown, worst["client_id"])
     shown = table_with(at, "points_lost")
     assert shown["label"].tolist() == expected["label"].tolist()
     assert shown["points_lost"].tolist() == pytest.approx(expected["points_lost"].tolist())
@@ -74,9 +61,9 @@ def test_it_opens_on_the_lowest_health_client_with_its_tiles_breakdown_and_ranki
 def test_the_evidence_lists_are_the_metrics_narrowed_to_the_client(app, sample_db):
     at = app("clients")
     at.selectbox(key="clients_client").set_value("C07").run()  # Lumen Telecom: overdue work, a pending round
-    only = Filters(clients=("C07",))
-    overdue = run_metric(sample_db, deadlines.overdue_list, filters=only)
-    pending = run_metric(sample_db, approvals.pending_list, filters=only)
+    only = {"clients": ("C07",)}
+    overdue = ask(sample_db, deadlines.overdue_list, **only)
+    pending = ask(sample_db, approvals.pending_list, **only)
     assert len(overdue) and len(pending)
     assert table_with(at, "days_overdue")["deliverable_name"].tolist() == overdue["deliverable_name"].tolist()
     assert table_with(at, "age_days")["deliverable"].tolist() == pending["deliverable"].tolist()

@@ -4,7 +4,6 @@ same as_of, period and filters, on the sample and on an empty workbook."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -13,22 +12,13 @@ from streamlit.testing.v1 import AppTest
 
 from metrics import deadlines
 from metrics.catalogue import metric
-from tests.views.conftest import ask, expected_tiles_for, sample_variant, shown_tiles_for
+from tests.views.conftest import ask, sample_variant, tile_checks
 
 AS_OF = "2026-11-20T18:00:00"
 TILES = ["delivered", "on_time_rate", "median_slip_days", "open_overdue", "max_days_overdue", "rescheduled_open"]
 
 
-def _ask(db: Path, fn: Callable, *args, period_days: int = 7, **filters) -> object:
-    return ask(db, fn, *args, period_days=period_days, **filters)
-
-
-def expected_tiles(db: Path, period_days: int = 7, **filters) -> dict[str, str]:
-    return expected_tiles_for(db, deadlines.deadlines_summary, TILES, period_days, **filters)
-
-
-def shown_tiles(at: AppTest) -> dict[str, str]:
-    return shown_tiles_for(at, TILES)
+expected_tiles, shown_tiles = tile_checks(deadlines.deadlines_summary, TILES)
 
 
 # The page's tables in the order it draws them (AppTest carries no key for st.dataframe).
@@ -44,9 +34,9 @@ def test_on_the_sample_the_tiles_and_lists_match_metrics_and_follow_the_client_f
     assert not at.exception
     assert shown_tiles(at) == expected_tiles(sample_db)
 
-    overdue = _ask(sample_db, deadlines.overdue_list)
+    overdue = ask(sample_db, deadlines.overdue_list)
     assert table(at, "overdue")["deliverable_id"].tolist() == overdue["deliverable_id"].tolist()
-    moved = _ask(sample_db, deadlines.rescheduled_list, True)
+    moved = ask(sample_db, deadlines.rescheduled_list, True)
     assert table(at, "rescheduled")["deliverable_id"].tolist() == moved["deliverable_id"].tolist()
 
     at.sidebar.multiselect(key="client").set_value(["Baltic Motors"]).run()
@@ -66,7 +56,7 @@ def test_every_grouping_measure_and_the_all_rescheduled_switch_draw_without_erro
             assert not at.exception, (group, measure)
     at.toggle(key="deadlines_resched_open").set_value(False).run()
     assert not at.exception
-    moved = _ask(sample_db, deadlines.rescheduled_list, False)
+    moved = ask(sample_db, deadlines.rescheduled_list, False)
     assert len(table(at, "rescheduled")) == min(len(moved), 100)  # one page of the table
 
 

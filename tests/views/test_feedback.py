@@ -5,7 +5,6 @@ charts are printed, never rendered; silent clients are listed."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from metrics import feedback
 from metrics.catalogue import metric
-from tests.views.conftest import ask, edited_copy, expected_tiles_for, shown_tiles_for
+from tests.views.conftest import ask, edited_copy, tile_checks
 
 AS_OF = "2026-11-20T18:00:00"
 TILES = ["responses", "nps", "csat", "avg_normalized_score", "detractors"]
@@ -22,16 +21,7 @@ CHARTS = 2  # NPS and CSAT by month, score per client
 PAGE_ROWS = 100  # common.table's page size
 
 
-def _ask(db: Path, fn: Callable, *args, period_days: int = 7, **filters) -> object:
-    return ask(db, fn, *args, period_days=period_days, **filters)
-
-
-def expected_tiles(db: Path, period_days: int = 7, **filters) -> dict[str, str]:
-    return expected_tiles_for(db, feedback.feedback_summary, TILES, period_days, **filters)
-
-
-def shown_tiles(at: AppTest) -> dict[str, str]:
-    return shown_tiles_for(at, TILES)
+expected_tiles, shown_tiles = tile_checks(feedback.feedback_summary, TILES)
 
 
 def tables(at: AppTest) -> dict[str, pd.DataFrame]:
@@ -59,18 +49,18 @@ def test_on_the_sample_the_tiles_and_lists_match_metrics_and_follow_the_filters(
     assert shown_tiles(at) == expected_tiles(sample_db)
     assert len(at.get("plotly_chart")) == CHARTS
     shown = tables(at)
-    said = _ask(sample_db, feedback.comments)
+    said = ask(sample_db, feedback.comments)
     assert shown["comments"]["response_id"].tolist() == said["response_id"].head(PAGE_ROWS).tolist()
-    assert len(shown["clients"]) == len(_ask(sample_db, feedback.feedback_by_client))
+    assert len(shown["clients"]) == len(ask(sample_db, feedback.feedback_by_client))
 
     at.sidebar.button_group(key="period").set_value("Quarter").run()
     assert not at.exception
     assert shown_tiles(at) == expected_tiles(sample_db, 91)
     shown = tables(at)
-    detractors = _ask(sample_db, feedback.detractor_list, period_days=91)
+    detractors = ask(sample_db, feedback.detractor_list, period_days=91)
     assert len(detractors) > 0
     assert shown["detractors"]["response_id"].tolist() == detractors["response_id"].head(PAGE_ROWS).tolist()
-    said = _ask(sample_db, feedback.comments, period_days=91)
+    said = ask(sample_db, feedback.comments, period_days=91)
     assert shown["comments"]["response_id"].tolist() == said["response_id"].head(PAGE_ROWS).tolist()
     assert shown["comments"]["received_on"].is_monotonic_decreasing  # newest first
 
@@ -112,7 +102,7 @@ def test_names_are_printed_literally_and_a_client_that_never_answered_is_listed_
     assert "C05" in [row[0] for trace in bars for row in trace["customdata"]]  # a click filters by the id
 
     silent = tables(at)["silent"]
-    expected = _ask(altered_db, feedback.silent_clients, 90)
+    expected = ask(altered_db, feedback.silent_clients, 90)
     assert silent["client_id"].tolist() == expected["client_id"].tolist()
     assert "C01" in silent["client_id"].tolist()
     assert silent.set_index("client_id").loc["C01", "last_response"] is None  # never answered

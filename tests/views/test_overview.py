@@ -4,28 +4,14 @@ chart filters by client, and an empty view explains itself. (Tiles and URL: test
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from data import store
-from data.settings import Settings
 from metrics import approvals, deadlines, health, replies
-from metrics.context import Context, Filters
+from tests.views.conftest import ask
 from views.selection import selection_to_filters
-
-SAMPLE_AS_OF = "2026-11-20T18:00:00"
-
-
-def metrics_for(db: Path, fn, *args, filters: Filters | None = None) -> pd.DataFrame:
-    ctx = Context.build(Settings(db=str(db)), as_of=SAMPLE_AS_OF, period_days=7, filters=filters)
-    con = store.connect(db)
-    try:
-        return fn(con, ctx, *args)
-    finally:
-        con.close()
 
 
 def table_with(at: AppTest, column: str) -> pd.DataFrame:
@@ -43,13 +29,13 @@ def at_risk_spec(at: AppTest) -> dict:
 @pytest.fixture(scope="module")
 def sample_view(sample_db):
     """Expected rows for the sample's default view, computed once."""
-    board = metrics_for(sample_db, health.client_health)
+    board = ask(sample_db, health.client_health)
     lowest = board[board["health_score"].notna()].sort_values(["health_score", "client_id"], kind="stable").head(10)
-    pending = metrics_for(sample_db, approvals.pending_list)
+    pending = ask(sample_db, approvals.pending_list)
     return {
         "lowest": lowest,
-        "overdue": metrics_for(sample_db, deadlines.overdue_list).head(5),
-        "queue": metrics_for(sample_db, replies.queue, "agency").head(5),
+        "overdue": ask(sample_db, deadlines.overdue_list).head(5),
+        "queue": ask(sample_db, replies.queue, "agency").head(5),
         "late_approvals": pending[pending["is_overdue"]].head(5),
     }
 

@@ -5,7 +5,7 @@ its charts is printed, never rendered."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from metrics import replies
 from metrics.catalogue import metric
-from tests.views.conftest import ask, edited_copy, expected_tiles_for, shown_tiles_for
+from tests.views.conftest import ask, edited_copy, tile_checks
 
 AS_OF = "2026-11-20T18:00:00"
 TILES = ["awaiting_agency", "oldest_wait_hours", "breached_open", "awaiting_client", "median_response_hours",
@@ -25,16 +25,7 @@ CHARTS = 6  # queue by age, by owner, response by week, breach rate by week, by 
 PAGE_ROWS = 100  # common.table's page size
 
 
-def _ask(db: Path, fn: Callable, *args, period_days: int = 7, **filters) -> object:
-    return ask(db, fn, *args, period_days=period_days, **filters)
-
-
-def expected_tiles(db: Path, period_days: int = 7, **filters) -> dict[str, str]:
-    return expected_tiles_for(db, replies.replies_summary, TILES, period_days, **filters)
-
-
-def shown_tiles(at: AppTest) -> dict[str, str]:
-    return shown_tiles_for(at, TILES)
+expected_tiles, shown_tiles = tile_checks(replies.replies_summary, TILES)
 
 
 def table(at: AppTest, name: str) -> pd.DataFrame | None:
@@ -78,12 +69,12 @@ def test_on_the_sample_the_tiles_and_queues_match_metrics_and_follow_the_client_
     assert len(at.get("plotly_chart")) == CHARTS
 
     for side, name in (("agency", "agency_queue"), ("client", "client_queue")):
-        queue = _ask(sample_db, replies.queue, side)
+        queue = ask(sample_db, replies.queue, side)
         assert len(queue) > 0, side
         shown = table(at, name)
         assert shown["episode_id"].tolist() == queue["episode_id"].head(PAGE_ROWS).tolist(), side
         assert shown["wait_hours"].is_monotonic_decreasing, side  # longest wait first
-    voices = _ask(sample_db, replies.voices)
+    voices = ask(sample_db, replies.voices)
     shown = table(at, "voices")
     assert sorted(shown["client_id"]) == sorted(voices["client_id"])
     assert shown["agency_voices"].is_monotonic_decreasing  # the client with the most agency voices first

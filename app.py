@@ -23,6 +23,9 @@ PAGES = [
     st.Page("views/data.py", title="Data", icon=":material/database:", url_path="data"),
 ]
 nav = st.navigation(PAGES)
-con = common.connection()
-common.sidebar_filters(con)
-nav.run()
+try:
+    with common.pinned() as snapshot:  # one load for everything this run draws
+        common.sidebar_filters(snapshot)
+        nav.run()
+except Exception as exc:  # Streamlit's own stop/rerun signals are not Exceptions and pass through
+    common.show_error(exc)

@@ -8,11 +8,11 @@ rebuilt from the source.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
 import os
-import threading
 from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
@@ -52,24 +52,6 @@ CREATE TABLE IF NOT EXISTS sync_log (
 _UNREADABLE = (duckdb.IOException, duckdb.SerializationException, duckdb.InternalException)
 
 
-# Bumped after every committed load (and every recorded failure) in this process. DuckDB lets
-# one process write a file (or several only read it), so a reader can remember what it last
-# saw until this moves.
-_generation = 0
-_generation_lock = threading.Lock()
-
-
-def _bump_generation() -> None:
-    global _generation
-    with _generation_lock:  # two sessions syncing at once must not lose a bump
-        _generation += 1
-
-
-def generation() -> int:
-    """How many syncs this process has recorded (readers' caches of 'which load' key on it)."""
-    return _generation
-
-
 class StoreLocked(RuntimeError):
     """Another process holds the DuckDB file (DuckDB allows one writer process)."""
 
@@ -107,6 +89,8 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
         version = _schema_version(con)
         if version not in (None, SCHEMA_VERSION) and not read_only:
             _drop_all(con)
+        if not read_only:
+            _ensure_tables(con)
     except _UNREADABLE as exc:
         if _is_lock_error(exc):
             raise StoreLocked(
@@ -118,6 +102,7 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
         log.warning("DuckDB file %s could not be opened (%s); set aside as %s", p, exc, moved.name)
         con = duckdb.connect(str(p))
         con.execute(_BOOKKEEPING)
+        _ensure_tables(con)
         con.execute("INSERT OR REPLACE INTO meta VALUES ('recovered_from', ?)", [f"{moved.name}: {exc}"])
     return con
 
@@ -137,12 +122,41 @@ def _drop_all(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DELETE FROM meta")
 
 
-def has_data(con: duckdb.DuckDBPyConnection) -> bool:
+def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Every table a reader asks for exists from the start, empty until the first load.
+
+    A query on a missing table would fail, and inside a reader's snapshot a failed query
+    ends the snapshot: with empty tables a fresh or never-loaded file reads as 'no rows'.
+    """
     cur = con.cursor()
     try:
-        return cur.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'clients' AND schema_name = 'main'"
-        ).fetchone()[0] > 0
+        have = {r[0] for r in cur.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
+        for name in DATA_TABLES:
+            if name not in have:
+                cur.register("_empty", empty_table(name))
+                cur.execute(f'CREATE TABLE "{name}" AS ' + _table_sql(name).format(src="_empty"))
+                cur.unregister("_empty")
+        if "rejects" not in have:
+            cur.execute("CREATE TABLE rejects (tab VARCHAR, sheet_row INTEGER, \"column\" VARCHAR, value VARCHAR, "
+                        "reason VARCHAR, severity VARCHAR)")
+        if "tab_report" not in have:
+            cur.execute("CREATE TABLE tab_report (tab VARCHAR, source_title VARCHAR, status VARCHAR, rows_read BIGINT, "
+                        "loaded BIGINT, rejected BIGINT, warnings BIGINT, missing_columns VARCHAR, "
+                        "ignored_columns VARCHAR, message VARCHAR)")
+    finally:
+        cur.close()
+
+
+def has_data(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether a workbook has ever been loaded into this file (a failed first sync loads nothing)."""
+    if isinstance(con, Snapshot):
+        return con.has_data
+    cur = con.cursor()
+    try:
+        return cur.execute("SELECT count(*) FROM meta WHERE key = 'sync_id' AND value <> ''").fetchone()[0] > 0
+    except duckdb.CatalogException:
+        return False
     finally:
         cur.close()
 
@@ -225,10 +239,8 @@ def write_load(
         except BaseException:
             cur.execute("ROLLBACK")
             raise
-        _bump_generation()
         if derived:
             _write_derived(cur, derived, derived_meta or {})
-            _bump_generation()
         checkpoint(cur)
         return int(sync_id)
     finally:
@@ -282,7 +294,6 @@ def record_failure(
             "INSERT INTO sync_log VALUES (?, ?, ?, ?, ?, 'failed', ?, NULL, NULL, NULL, NULL)",
             [sync_id, started_at, dt.datetime.now(dt.UTC), source, kind, error],
         )
-        _bump_generation()  # the data stays; what readers say about the last sync changes
         return int(sync_id)
     finally:
         cur.close()
@@ -302,17 +313,23 @@ def sync_history(con: duckdb.DuckDBPyConnection, limit: int = 50) -> pd.DataFram
 
 def sync_status(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """The last sync and the last good one: the 'data as of' stamp and failure banner."""
+    if isinstance(con, Snapshot):
+        return dict(con.status)
     cur = con.cursor()
     try:
-        last = cur.execute(
-            "SELECT status, finished_at, error, source FROM sync_log ORDER BY sync_id DESC LIMIT 1"
-        ).fetchone()
-        good = cur.execute(
-            "SELECT finished_at, source, rows_loaded, rows_rejected FROM sync_log "
-            "WHERE status = 'ok' ORDER BY sync_id DESC LIMIT 1"
-        ).fetchone()
+        return _sync_status(cur)
     finally:
         cur.close()
+
+
+def _sync_status(cur: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    last = cur.execute(
+        "SELECT status, finished_at, error, source FROM sync_log ORDER BY sync_id DESC LIMIT 1"
+    ).fetchone()
+    good = cur.execute(
+        "SELECT finished_at, source, rows_loaded, rows_rejected FROM sync_log "
+        "WHERE status = 'ok' ORDER BY sync_id DESC LIMIT 1"
+    ).fetchone()
     return {
         "last_status": last[0] if last else None,
         "last_at": last[1] if last else None,
@@ -326,6 +343,8 @@ def sync_status(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 
 def read_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    if isinstance(con, Snapshot):
+        return dict(con.meta)
     cur = con.cursor()
     try:
         return dict(cur.execute("SELECT key, value FROM meta").fetchall())
@@ -333,3 +352,69 @@ def read_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         return {}
     finally:
         cur.close()
+
+
+class Snapshot:
+    """One consistent read of the store: every query runs inside one read-only transaction.
+
+    DuckDB's MVCC shows a transaction the data as it stood when it began, so whatever a sync
+    commits meanwhile, every number read through one snapshot comes from one load. A page
+    rerun and a report each read through one; `version` (which file, which load) is what
+    every cache of a result keys on, read inside the same transaction as the data.
+
+    It stands in for a connection: `cursor()` hands back the snapshot itself and `close()`
+    does nothing, so code written as `cur = con.cursor() … cur.close()` reads inside it.
+    Use it from one thread (DuckDB: a cursor per thread); `release()` ends it.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._cur = con.cursor()
+        try:
+            self._cur.execute("BEGIN TRANSACTION READ ONLY")
+            tables = {r[0] for r in self._cur.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
+            self.meta: dict[str, str] = (dict(self._cur.execute("SELECT key, value FROM meta").fetchall())
+                                         if "meta" in tables else {})
+            self.status: dict[str, Any] = _sync_status(self._cur) if "sync_log" in tables else _sync_status_none()
+            path = self._cur.execute(
+                "SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
+        except BaseException:
+            self.release()
+            raise
+        self.version: tuple = (path or f"memory:{id(con)}", self.meta.get("loaded_at"), self.meta.get("sync_id"))
+
+    @property
+    def has_data(self) -> bool:
+        return bool(self.meta.get("sync_id"))
+
+    def cursor(self) -> Snapshot:
+        return self
+
+    def close(self) -> None:
+        """Nothing: a query's `cur.close()` must not end the snapshot (release() does)."""
+
+    def release(self) -> None:
+        with contextlib.suppress(duckdb.Error):
+            self._cur.execute("ROLLBACK")
+        self._cur.close()
+
+    def register(self, name: str, obj: Any) -> Any:
+        # DuckDB refuses a register while the last execute() has rows left unread (a fetchone()):
+        # on a cursor of its own that result would be gone with the cursor, so drop it here.
+        with contextlib.suppress(duckdb.Error):
+            self._cur.abort()
+        return self._cur.register(name, obj)
+
+    def __getattr__(self, name: str) -> Any:  # execute, sql, unregister, ...
+        return getattr(self._cur, name)
+
+    def __enter__(self) -> Snapshot:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def _sync_status_none() -> dict[str, Any]:
+    return dict.fromkeys(("last_status", "last_at", "last_error", "last_source", "good_at", "good_source",
+                          "rows_loaded", "rows_rejected"))

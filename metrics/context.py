@@ -6,13 +6,13 @@ report command, the pages and the tests all ask the same question the same way.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import threading
 import warnings
-import weakref
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
@@ -287,33 +287,21 @@ _BUILDING: dict[tuple, threading.Lock] = {}
 _MARTS_LOCK = threading.Lock()
 
 
-_VERSIONS: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, tuple[int, tuple]] = weakref.WeakKeyDictionary()
+@contextlib.contextmanager
+def snapshot(con: duckdb.DuckDBPyConnection) -> Iterator[store.Snapshot]:
+    """One load for a whole question: `con` itself when it is already a snapshot (a page rerun
+    pins one), else a snapshot held for the duration of the `with` block."""
+    if isinstance(con, store.Snapshot):
+        yield con
+        return
+    with store.Snapshot(con) as snap:
+        yield snap
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> tuple:
-    """Which database and which load: changes with every successful sync.
-
-    Remembered per connection until this process commits another load (store.generation):
-    no other process can write a file this process has open, and every mart asks.
-    """
-    gen = store.generation()
-    seen = _VERSIONS.get(con)
-    if seen is not None and seen[0] == gen:
-        return seen[1]
-    cur = con.cursor()
-    try:
-        row = cur.execute(
-            "SELECT (SELECT path FROM duckdb_databases() WHERE database_name = current_database()), "
-            "(SELECT max(value) FILTER (WHERE key = 'loaded_at') FROM meta), "
-            "(SELECT max(value) FILTER (WHERE key = 'sync_id') FROM meta)"
-        ).fetchone()
-    except duckdb.CatalogException:
-        row = (None, None, None)
-    finally:
-        cur.close()
-    version = (row[0] or f"memory:{id(con)}", row[1], row[2])
-    _VERSIONS[con] = (gen, version)
-    return version
+    """Which file and which load (changes with every successful sync): what caches key on."""
+    with snapshot(con) as snap:
+        return snap.version
 
 
 def memo(key: tuple, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
@@ -344,8 +332,9 @@ def cached_base(build: Callable[[duckdb.DuckDBPyConnection, Context], pd.DataFra
 
     @functools.wraps(build)
     def base(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
-        key = (build.__module__, build.__qualname__, data_version(con), repr(ctx.settings))
-        return memo(key, lambda: build(con, ctx))
+        with snapshot(con) as snap:  # the key and the build read one load
+            key = (build.__module__, build.__qualname__, snap.version, repr(ctx.settings))
+            return memo(key, lambda: build(snap, ctx))
 
     return base
 
@@ -357,8 +346,9 @@ def cached_mart(build: Callable[[duckdb.DuckDBPyConnection, Context], pd.DataFra
 
     @functools.wraps(build)
     def mart(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
-        key = (build.__module__, build.__qualname__, data_version(con), repr(ctx.settings), ctx.as_of.value)
-        df = memo(key, lambda: build(con, replace(ctx, filters=Filters())))
+        with snapshot(con) as snap:  # the key and the build read one load
+            key = (build.__module__, build.__qualname__, snap.version, repr(ctx.settings), ctx.as_of.value)
+            df = memo(key, lambda: build(snap, replace(ctx, filters=Filters())))
         if ctx.filters.active:
             fkey = (*key, ctx.filters)
             with _MARTS_LOCK:
@@ -405,16 +395,9 @@ def _cache_put(key: tuple, df: pd.DataFrame) -> None:
             _SIZES.pop(old, None)
 
 
-# Other per-load memos (metrics.materialized's table fingerprints) register their clear here.
-ON_CLEAR: list[Callable[[], None]] = []
-
-
 def clear_mart_cache() -> None:
-    """Forget every mart (and which load each connection saw): for writes that bypass the sync."""
-    for clear in ON_CLEAR:
-        clear()
+    """Forget every cached mart: for writes that bypass the sync (they keep the load's version)."""
     with _MARTS_LOCK:
-        _VERSIONS.clear()
         _FILTERED.clear()
         _FILTERED_SIZES.clear()
         _MARTS.clear()

@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.catalogue import family, run_over
-from metrics.context import CLIENTS_SQL, Context, Filters, apply_filters, client_filter_sql, data_version, memo
+from metrics.context import CLIENTS_SQL, Context, Filters, apply_filters, client_filter_sql, memo, snapshot
 from metrics.replies import voices_sql
 from metrics.summaries import family_marts
 
@@ -259,28 +259,11 @@ _SIGNAL_FUNCS = {"delivery": _delivery, "responsiveness": _responsiveness, "appr
                  "feedback": _feedback, "voices": _voices}
 
 
-def _in_window(mart: pd.DataFrame, hctx: Context) -> pd.DataFrame:
-    """A mart with in_period re-flagged for the health window.
-
-    Marts depend on as_of and the filters only; the period just sets in_period from
-    period_date, so one mart serves both the page's period and the health window.
-    """
-    flag = hctx.in_period(mart["period_date"]).fillna(False).to_numpy(dtype=bool) if len(mart) else []
-    return mart.assign(in_period=flag)
-
-
-def signal_scores(con: duckdb.DuckDBPyConnection, ctx: Context,
-                  marts: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
-    """Per client (matching the client-level filters): each signal's score (NaN = no data) and reason.
-
-    `marts` may hand over marts already built at the same as_of with exactly the client-level
-    filters (the report does); otherwise they are built here.
-    """
+def signal_scores(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
+    """Per client (matching the client-level filters): each signal's score (NaN = no data) and reason."""
     hctx = health_context(ctx)
-    if marts is None:  # built for the window: in_period already flags it
-        frames = {f"_{fam}": mart for fam, mart in family_marts(con, hctx).items()}
-    else:
-        frames = {f"_{fam}": _in_window(mart, hctx) for fam, mart in marts.items()}
+    # The marts at as_of (cached per load and as_of), flagged in_period for the health window.
+    frames = {f"_{fam}": mart for fam, mart in family_marts(con, hctx).items()}
     sql, params = _signals_sql(hctx)
     rows = run_over(con, sql, frames, params).to_dict("records")
     out = pd.DataFrame({k: pd.array([r[k] for r in rows], dtype="str")
@@ -295,8 +278,7 @@ def signal_scores(con: duckdb.DuckDBPyConnection, ctx: Context,
 # ------------------------------------------------------------------------ public views
 
 
-def client_health(con: duckdb.DuckDBPyConnection, ctx: Context,
-                  marts: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+def client_health(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     """One row per loaded client matching the client-level filters, ordered by client_id.
 
     Columns: client_id, client_name, account_manager, tier, health_score, main_issue,
@@ -305,21 +287,20 @@ def client_health(con: duckdb.DuckDBPyConnection, ctx: Context,
 
     A client's score depends on its own rows only, so every client is scored once per
     as_of (and load) and the client-level filters then pick rows: filtering the dashboard
-    down to one client or one account manager costs no new computation. `marts` (built at
-    ctx without filters, as the report does) is used only when ctx has no filters.
+    down to one client or one account manager costs no new computation.
     """
     f = ctx.filters
-    key = (__name__, "client_health", data_version(con), repr(ctx.settings), ctx.as_of.value)
-    board = memo(key, lambda: _score_all(con, ctx.shifted(filters=Filters()), None if f.active else marts))
+    with snapshot(con) as snap:  # the key and the scores read one load
+        key = (__name__, "client_health", snap.version, repr(ctx.settings), ctx.as_of.value)
+        board = memo(key, lambda: _score_all(snap, ctx.shifted(filters=Filters())))
     if not f.active:
         return board.copy(deep=False)  # the cached board stays as built whatever the caller does
     keep = apply_filters(board, Filters(clients=f.clients, account_managers=f.account_managers, tiers=f.tiers))
     return keep.reset_index(drop=True)
 
 
-def _score_all(con: duckdb.DuckDBPyConnection, ctx: Context,
-               marts: dict[str, pd.DataFrame] | None) -> pd.DataFrame:
-    sig = signal_scores(con, ctx, marts)
+def _score_all(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
+    sig = signal_scores(con, ctx)
     scored = score_clients(sig, ctx.settings.health_weights)
     # main_issue() for every row at once: the first signal with the most points lost, if any.
     lost = scored[[f"{s}_points_lost" for s in SIGNALS]].to_numpy(dtype="float64", na_value=np.nan)

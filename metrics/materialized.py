@@ -19,8 +19,7 @@ import hashlib
 import duckdb
 import pandas as pd
 
-from data import store
-from metrics.context import ON_CLEAR, clear_mart_cache, data_version, query_arrow
+from metrics.context import clear_mart_cache, query_arrow, snapshot
 
 __all__ = ["META_PREFIX", "fingerprint", "read", "rebuild", "tables"]
 
@@ -46,35 +45,20 @@ def fingerprint(sql: str) -> str:
     return hashlib.sha256(" ".join(sql.split()).encode()).hexdigest()[:16]
 
 
-_BUILT: dict[tuple[tuple, int], dict[str, str]] = {}
-ON_CLEAR.append(_BUILT.clear)
-
-
 def _built(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """The mart tables this load holds, with their SQL fingerprints (read once per load; the sync
-    builds them just after the load, in a transaction of their own)."""
-    version = (data_version(con), store.generation())
-    built = _BUILT.get(version)
-    if built is None:
-        cur = con.cursor()
-        try:
-            rows = cur.execute("SELECT key, value FROM meta WHERE starts_with(key, ?)", [META_PREFIX]).fetchall()
-        except duckdb.CatalogException:
-            rows = []
-        finally:
-            cur.close()
-        if len(_BUILT) > 64:
-            _BUILT.clear()
-        built = _BUILT[version] = {k.removeprefix(META_PREFIX): v for k, v in rows}
-    return built
+    """The mart tables this load holds, with their SQL fingerprints (read with the snapshot's meta:
+    the sync builds them just after the load, in a transaction of their own)."""
+    with snapshot(con) as snap:
+        return {k.removeprefix(META_PREFIX): v for k, v in snap.meta.items() if k.startswith(META_PREFIX)}
 
 
 def read(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
     """The table the sync built for this load, or the same rows computed now when it is missing or stale."""
     sql = tables()[name]
-    if _built(con).get(name) == fingerprint(sql):
-        return query_arrow(con, f'SELECT * FROM "{name}"')
-    return query_arrow(con, sql)
+    with snapshot(con) as snap:
+        if _built(snap).get(name) == fingerprint(sql):
+            return query_arrow(snap, f'SELECT * FROM "{name}"')
+        return query_arrow(snap, sql)
 
 
 def rebuild(con: duckdb.DuckDBPyConnection) -> None:

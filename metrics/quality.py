@@ -5,7 +5,6 @@ The Data page reads these; they are the 'nothing is lost silently' half of SPEC 
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 import duckdb
@@ -13,33 +12,19 @@ import pandas as pd
 
 from data import store
 from data.store import sync_history
-from metrics.context import ON_CLEAR
 
 __all__ = ["read_meta", "rejects", "sync_history", "sync_status", "tab_report"]
 
-# Every page rerun shows the data stamp and keys its caches on the load: the meta and the
-# last sync's status are read once per connection until this process records another sync.
-_STATE: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, tuple[int, dict[str, str], dict[str, Any]]] = \
-    weakref.WeakKeyDictionary()
-ON_CLEAR.append(_STATE.clear)
-
-
-def _state(con: duckdb.DuckDBPyConnection) -> tuple[int, dict[str, str], dict[str, Any]]:
-    gen = store.generation()
-    seen = _STATE.get(con)
-    if seen is None or seen[0] != gen:
-        seen = _STATE[con] = (gen, store.read_meta(con), store.sync_status(con))
-    return seen
-
 
 def read_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """The current load's meta (source, loaded_at, sync_id, the sample's reference time, ...)."""
-    return dict(_state(con)[1])
+    """The current load's meta (source, loaded_at, sync_id, the sample's reference time, ...);
+    a snapshot read it when it began."""
+    return store.read_meta(con)
 
 
 def sync_status(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """The last sync's outcome and the last good one's time (store.sync_status)."""
-    return dict(_state(con)[2])
+    return store.sync_status(con)
 
 
 def tab_report(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -22,7 +22,10 @@ import pandas as pd
 from data import store
 from data.settings import SettingsError, load_settings
 from metrics.catalogue import metric, summarize, summary_records
-from metrics.context import Context, parse_as_of, query_df
+from metrics.context import Context, parse_as_of, query_df, snapshot
+from metrics.health import client_health
+from metrics.replies import voices
+from metrics.summaries import family_marts
 
 # The SPEC §9 JSON: family → the catalogue metrics it lists, in order.
 SUMMARY_KEYS: dict[str, list[str]] = {
@@ -66,11 +69,11 @@ def clean_number(value: Any, fmt: str) -> Any:
 
 def build_report(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, Any]:
     """SPEC §9's report object for ctx (its filters are ignored: the report is agency-wide)."""
-    from metrics.health import client_health
-    from metrics.replies import voices
-    from metrics.summaries import family_marts
+    with snapshot(con) as snap:  # every number of the report from one load
+        return _build_report(snap, ctx.shifted(filters=type(ctx.filters)()))
 
-    ctx = ctx.shifted(filters=type(ctx.filters)())
+
+def _build_report(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, Any]:
     m = family_marts(con, ctx)
     out: dict[str, Any] = {
         "as_of": ctx.as_of.isoformat(),
@@ -90,7 +93,7 @@ def build_report(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, Any]
         per_client = per_client.merge(grouped, on="client_id", how="left")
     v = voices(con, ctx)[["client_id", "agency_voices"]]
     per_client = per_client.merge(v, on="client_id", how="left")
-    h = client_health(con, ctx, marts=m)[["client_id", "health_score"]]
+    h = client_health(con, ctx)[["client_id", "health_score"]]
     per_client = per_client.merge(h, on="client_id", how="left")
 
     rows = []

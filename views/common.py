@@ -8,13 +8,17 @@ the data version, so no page ever shows numbers from the previous load.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
 import html
 import importlib
+import logging
 import os
-from collections.abc import Callable, Sequence
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +31,7 @@ from data.settings import Settings, load_settings
 from data.sync import SyncOutcome, run_sync
 from metrics import quality, summaries
 from metrics.catalogue import Metric, metric
-from metrics.context import Context, Filters, filter_options, parse_as_of, query_df
+from metrics.context import Context, Filters, filter_options, parse_as_of, query_df, snapshot
 from metrics.context import data_version as load_version
 from views import figures as fg
 from views.selection import selection_to_filters
@@ -45,6 +49,7 @@ FILTER_FIELDS = {"client": "clients", "am": "account_managers", "pm": "project_m
                  "tier": "tiers", "channel": "channels"}
 PALETTE = ["#d9480f", "#1c7ed6", "#2b8a3e", "#f59f00", "#862e9c", "#0b7285", "#c2255c", "#5c940d"]
 SIDE_COLORS = {"agency": "#d9480f", "client": "#1c7ed6"}
+log = logging.getLogger("agency_pulse")
 
 
 # --- store and settings ---------------------------------------------------------------------
@@ -65,16 +70,40 @@ def _connection(db_path: str) -> duckdb.DuckDBPyConnection:
     return store.connect(db_path)
 
 
+_FIRST_SYNC_TRIED: set[str] = set()
+_RUN = threading.local()  # this script run's snapshot (a run is one thread)
+
+
 def connection() -> duckdb.DuckDBPyConnection:
-    """The store, synced from the source on the very first run of this process."""
+    """The store (one connection per process), synced from the source the first time this
+    process finds it empty; a failed first sync is recorded and shown, never raised."""
     s = settings()
-    con = _connection(str(s.db_path()))
-    if not store.has_data(con):
+    db = str(s.db_path())
+    con = _connection(db)
+    if db not in _FIRST_SYNC_TRIED and not store.has_data(con):
+        _FIRST_SYNC_TRIED.add(db)  # once per process: a broken source must not be retried on every click
         with st.spinner("Loading the workbook for the first time…"):
-            outcome = run_sync(con, s)
-        if not outcome.ok:
-            st.error(f"The first sync failed: {outcome.error}")
+            run_sync(con, s)
     return con
+
+
+@contextlib.contextmanager
+def pinned() -> Iterator[store.Snapshot]:
+    """Pin one snapshot of the store for this script run: every number the run draws comes
+    from one load, whatever a sync commits meanwhile (app.py wraps each run in it)."""
+    snap = store.Snapshot(connection())
+    _RUN.snapshot = snap
+    try:
+        yield snap
+    finally:
+        _RUN.snapshot = None
+        snap.release()
+
+
+def reader() -> duckdb.DuckDBPyConnection:
+    """This run's snapshot; outside a pinned run (a callback) the connection, on which each
+    metrics call reads through a snapshot of its own."""
+    return getattr(_RUN, "snapshot", None) or connection()
 
 
 def sync_now() -> SyncOutcome:
@@ -101,14 +130,14 @@ def default_as_of(con: duckdb.DuckDBPyConnection) -> pd.Timestamp:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _options(version: str) -> tuple[dict[str, list[str]], dict[str, str]]:
-    con = _connection(str(settings().db_path()))
-    names = query_df(con, "SELECT client_id, client_name FROM clients ORDER BY client_id")
-    return filter_options(con), dict(zip(names["client_id"], names["client_name"], strict=True))
+def _options(version: str, _con: duckdb.DuckDBPyConnection) -> tuple[dict[str, list[str]], dict[str, str]]:
+    names = query_df(_con, "SELECT client_id, client_name FROM clients ORDER BY client_id")
+    return filter_options(_con), dict(zip(names["client_id"], names["client_name"], strict=True))
 
 
 def client_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    return _options(data_version(con))[1]
+    with snapshot(con) as snap:
+        return _options(data_version(snap), snap)[1]
 
 
 def client_labels(names: dict[str, str]) -> dict[str, str]:
@@ -150,7 +179,7 @@ def sidebar_filters(con: duckdb.DuckDBPyConnection) -> Context:
     s = settings()
     default = default_as_of(con)
     version = data_version(con)
-    options, names = _options(version)
+    options, names = _options(version, con)
     sb = st.sidebar
     sb.markdown("### Filters")
     _warn_unresolved_link(sb, names, default)
@@ -194,7 +223,6 @@ def sidebar_filters(con: duckdb.DuckDBPyConnection) -> Context:
                   width="stretch")
     ctx = Context(s, as_of, days, filters)
     st.session_state["_pulse_ctx"] = ctx
-    st.session_state["_pulse_version"] = version  # read once per run, by every cached call
     return ctx
 
 
@@ -206,30 +234,63 @@ def context() -> Context:
 # --- cached metric calls --------------------------------------------------------------------
 
 @st.cache_data(show_spinner=False, max_entries=256, ttl=3600)
-def _cached(path: str, version: str, as_of: str, period_days: int, filters: tuple, args: tuple) -> Any:
+def _cached(path: str, version: str, as_of: str, period_days: int, filters: tuple, args: tuple,
+            _con: duckdb.DuckDBPyConnection) -> Any:
     module, name = path.rsplit(".", 1)
     fn = getattr(importlib.import_module(module), name)
-    con = _connection(str(settings().db_path()))
     s = settings()
     ctx = Context(s, pd.Timestamp(as_of).tz_convert(s.timezone), period_days, Filters(*filters))
-    return fn(con, ctx, *args)
+    return fn(_con, ctx, *args)
 
 
 def call(fn: Callable[..., Any], *args: Any, ctx: Context | None = None) -> Any:
-    """fn(con, ctx, *args) from metrics/, cached per data version and filter set."""
+    """fn(con, ctx, *args) from metrics/, read from this run's snapshot and cached per load and
+    filter set (the key's load is the snapshot's, so a result never outlives its load)."""
     c = ctx or context()
-    version = st.session_state.get("_pulse_version") or data_version(connection())
-    return _cached(f"{fn.__module__}.{fn.__name__}", version, c.as_of.isoformat(), c.period_days,
-                   dataclasses.astuple(c.filters), args)
+    with snapshot(reader()) as snap:
+        return _cached(f"{fn.__module__}.{fn.__name__}", data_version(snap), c.as_of.isoformat(), c.period_days,
+                       dataclasses.astuple(c.filters), args, snap)
 
 
 # --- page furniture -------------------------------------------------------------------------
 
 def open_page(title: str) -> tuple[duckdb.DuckDBPyConnection, Context]:
-    """What every page starts with: its header; returns the store and this run's Context."""
-    con, ctx = connection(), context()
+    """What every page starts with: its header; returns this run's snapshot and Context.
+
+    With nothing loaded yet (a first sync that failed, an empty file) the page says what
+    happened and how to fix it, and stops: there is no number to draw.
+    """
+    con = reader()
+    if not store.has_data(con):
+        st.title(title)
+        no_data(con)
+        st.stop()
+    ctx = context()
     page_header(title, ctx, con)
     return con, ctx
+
+
+def no_data(con: duckdb.DuckDBPyConnection) -> None:
+    """What a page shows before any workbook has loaded: why, and what to do."""
+    status = quality.sync_status(con)
+    if status["last_status"] == "failed":
+        when = pd.Timestamp(status["last_at"])
+        st.error(f"No data yet: the sync at {when:%Y-%m-%d %H:%M} UTC failed: "
+                 f"{md_escape(str(status['last_error']))}", icon=":material/sync_problem:")
+    else:
+        st.info("No data yet: no workbook has been loaded into this dashboard.", icon=":material/database:")
+    st.markdown("Check `source` in `pulse.toml` (a Google Sheets URL shared with the service account, an `.xlsx` "
+                "file or a folder of `.csv` files) and the credentials in `.streamlit/secrets.toml`, then press "
+                "**Sync now** on the Data page.")
+    st.page_link("views/data.py", label="Open the Data page", icon=":material/database:")
+
+
+def show_error(exc: BaseException) -> None:
+    """A page that failed shows an error id, never a traceback; the details go to the server log."""
+    error_id = uuid.uuid4().hex[:8]
+    log.error("page error %s", error_id, exc_info=exc)
+    st.error(f"This view could not be drawn (error id `{error_id}`). The data is safe; the details are in the "
+             "server log under that id. Try another filter or page, or reload.", icon=":material/error:")
 
 
 def summary_tiles(families: tuple[str, ...], names: Sequence[str], per_row: int | None = None) -> dict[str, Any]:
@@ -358,7 +419,7 @@ def _on_select(key: str, dimension: str) -> None:
     points = state.get("selection", {}).get("points", []) if state else []
     updates = selection_to_filters(points, dimension)
     if "client" in updates:  # charts carry ids; the filter shows (and the URL holds) labels
-        labels = client_labels(client_names(connection()))
+        labels = client_labels(client_names(reader()))
         updates["client"] = [labels.get(c, c) for c in updates["client"]]
     for k, v in updates.items():
         st.session_state[k] = v

@@ -8,7 +8,7 @@ from data.template import build_template
 from metrics import quality
 from views import common
 
-con = common.connection()
+con = common.reader()
 st.title("Data")
 st.caption("Where the numbers come from, what was loaded, and every row that was not. "
            "The global filters do not apply here.")

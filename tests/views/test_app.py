@@ -216,3 +216,66 @@ def test_a_view_opened_by_url_equals_the_same_view_set_through_widgets(
     expected = expected_tiles_for(sample_db, getattr(importlib.import_module(module), fn), names, 28,
                                   clients=(client_id,))
     assert shown_tiles_for(by_url, names) == shown_tiles_for(by_widgets, names) == expected
+
+
+# --- a dashboard that survives its data -------------------------------------------------------
+
+def test_a_failed_first_sync_leaves_every_page_saying_why_and_the_data_page_working(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from views import common
+
+    db = tmp_path / "fresh.duckdb"
+    monkeypatch.setenv("PULSE_DB", str(db))
+    monkeypatch.setenv("PULSE_SOURCE", str(tmp_path / "no-such-folder"))
+    common._FIRST_SYNC_TRIED.discard(str(db))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    for page in PAGES:
+        if page != "overview":
+            at.switch_page(f"views/{page}.py").run()
+        assert [e.value for e in at.exception] == [], page
+        text = " ".join(str(x.value) for x in [*at.error, *at.info, *at.warning]).replace("\\", "")
+        assert "CatalogException" not in text and "Traceback" not in text, page
+        if page == "data":
+            assert any(b.label == "Sync now" for b in at.button)
+            assert "no-such-folder" in text  # the failed sync's reason
+        else:
+            assert "No data yet" in text and "no-such-folder" in text, page
+
+
+def test_a_first_sync_is_tried_once_per_process_not_on_every_rerun(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from views import common
+
+    db = tmp_path / "fresh.duckdb"
+    monkeypatch.setenv("PULSE_DB", str(db))
+    monkeypatch.setenv("PULSE_SOURCE", str(tmp_path / "no-such-folder"))
+    common._FIRST_SYNC_TRIED.discard(str(db))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.run()
+    at.switch_page("views/deadlines.py").run()
+    con = common.connection()  # the app's own connection to db (this process holds the file)
+    assert con.execute("SELECT count(*) FROM sync_log WHERE status = 'failed'").fetchone()[0] == 1
+
+
+def test_a_page_that_fails_shows_an_error_id_and_no_traceback(app, monkeypatch: pytest.MonkeyPatch,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    from metrics import summaries
+
+    def broken(con, ctx, families=summaries.FAMILIES):
+        raise RuntimeError("secret detail /home/agency/path")
+
+    monkeypatch.setattr(summaries, "headline", broken)
+    st_cache_clear()
+    with caplog.at_level("ERROR", logger="agency_pulse"):
+        at = app("overview")
+    assert [e.value for e in at.exception] == []
+    shown = " ".join(str(e.value) for e in at.error)
+    match = re.search(r"error id `([0-9a-f]{8})`", shown)
+    assert match and "secret detail" not in shown
+    assert any(match.group(1) in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+def st_cache_clear() -> None:
+    import streamlit as st
+
+    st.cache_data.clear()

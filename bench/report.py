@@ -3,7 +3,7 @@
 * ``build_report`` (metrics.report) on the sample DB and on the ~1M-message DB.
   Target: < 1 s at 1M messages.
 * The same report on a copy of the 1M DB without the mart tables the sync builds
-  (metrics.materialized): what a file from before them costs, marts computed on the spot.
+  (data/marts.py): what a file from before them costs, marts computed on the spot.
 * Each family = its mart + its catalogue summary (`summary_record`), as a page tile
   asks it: deadlines (deliverables), replies (episodes), approvals (rounds), feedback
   (responses); health = `client_health` (the four marts, then one query for every
@@ -169,15 +169,16 @@ def _without_mart_tables(db: Any) -> Any:
 
     import duckdb
 
-    from metrics.materialized import META_PREFIX, tables
+    from data.marts import MARTS
+    from data.store import MARTS_KEY
 
     copy = db.with_name(db.stem + "-plain.duckdb")
     shutil.copy(db, copy)
     con = duckdb.connect(str(copy))
     try:
-        for name in tables():
+        for name in MARTS:
             con.execute(f'DROP TABLE IF EXISTS "{name}"')
-        con.execute("DELETE FROM meta WHERE starts_with(key, ?)", [META_PREFIX])
+        con.execute("DELETE FROM meta WHERE key = ?", [MARTS_KEY])
         con.execute("UPDATE meta SET value = value || '-plain' WHERE key = 'loaded_at'")
         con.execute("CHECKPOINT")
     finally:

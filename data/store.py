@@ -13,7 +13,6 @@ import datetime as dt
 import json
 import logging
 import os
-from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -21,11 +20,13 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from data import marts
 from data.schema import TABS
 from data.validate import REJECT_COLUMNS, LoadResult, empty_table
 
 log = logging.getLogger(__name__)
 SCHEMA_VERSION = "1"
+MARTS_KEY = "marts"  # meta: the fingerprint of the SQL the mart tables were built by
 DATA_TABLES = tuple(t.name for t in TABS)
 
 _BOOKKEEPING = """
@@ -91,6 +92,7 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
             _drop_all(con)
         if not read_only:
             _ensure_tables(con)
+            _refresh_stale_marts(con)
     except _UNREADABLE as exc:
         if _is_lock_error(exc):
             raise StoreLocked(
@@ -117,7 +119,7 @@ def _schema_version(con: duckdb.DuckDBPyConnection) -> str | None:
 
 def _drop_all(con: duckdb.DuckDBPyConnection) -> None:
     """An older layout is rebuilt from the source, not migrated: the file is only a cache."""
-    for name in (*DATA_TABLES, "rejects", "tab_report", *_derived_tables(con)):
+    for name in (*DATA_TABLES, "rejects", "tab_report", *marts.MARTS):
         con.execute(f'DROP TABLE IF EXISTS "{name}"')
     con.execute("DELETE FROM meta")
 
@@ -148,6 +150,13 @@ def _ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
         cur.close()
 
 
+def _refresh_stale_marts(con: duckdb.DuckDBPyConnection) -> None:
+    """A load whose mart tables were built by other SQL (a file from an older version) gets
+    them rebuilt when the file is opened for writing, so readers never cut stale marts."""
+    if has_data(con) and read_meta(con).get(MARTS_KEY) != marts.fingerprint():
+        rebuild_marts(con)
+
+
 def has_data(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether a workbook has ever been loaded into this file (a failed first sync loads nothing)."""
     if isinstance(con, Snapshot):
@@ -169,17 +178,9 @@ def write_load(
     kind: str,
     started_at: dt.datetime,
     meta: dict[str, Any] | None = None,
-    derived: Mapping[str, str] | None = None,
-    derived_meta: Mapping[str, str] | None = None,
 ) -> int:
-    """Replace every table in one transaction, log the sync, then CHECKPOINT.
-
-    `derived` maps table names (mart_*) to SQL over the loaded tables: the metrics'
-    materialized marts. They are built in a second transaction right after the load, with
-    `derived_meta` (what says they are there), so a reader sees either no derived tables
-    for this load or all of them, and a failure there (say, memory on a huge sheet) costs
-    the speed-up, not the load: readers then compute the same rows from the loaded tables.
-    """
+    """Replace every table, the mart tables built from them included, in one transaction; log
+    the sync, then CHECKPOINT. A reader sees the old load or the new one, each with its marts."""
     cur = con.cursor()
     try:
         cur.execute("BEGIN TRANSACTION")
@@ -192,8 +193,7 @@ def write_load(
                 cur.register(alias, df)
                 cur.execute(f'CREATE OR REPLACE TABLE "{name}" AS ' + _table_sql(name).format(src=alias))
                 cur.unregister(alias)
-            for name in _derived_tables(cur):  # the previous load's: rebuilt below, or gone
-                cur.execute(f'DROP TABLE "{name}"')
+            _write_marts(cur)
             rejects = result.rejects if len(result.rejects) else pd.DataFrame(columns=REJECT_COLUMNS)
             cur.register("_load_rejects", rejects.astype({"sheet_row": "int64"}) if len(rejects) else rejects)
             cur.execute(
@@ -231,6 +231,7 @@ def write_load(
                 "sync_id": str(sync_id),
                 "ignored_tabs": json.dumps(result.ignored_tabs),
                 "sample_as_of": "",
+                MARTS_KEY: marts.fingerprint(),
                 **{k: "" if v is None else str(v) for k, v in (meta or {}).items()},
             }
             cur.execute("DELETE FROM meta WHERE key <> 'recovered_from'")
@@ -239,30 +240,33 @@ def write_load(
         except BaseException:
             cur.execute("ROLLBACK")
             raise
-        if derived:
-            _write_derived(cur, derived, derived_meta or {})
         checkpoint(cur)
         return int(sync_id)
     finally:
         cur.close()
 
 
-def _derived_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND table_name LIKE 'mart\\_%' ESCAPE '\\'"
-    ).fetchall()]
+def _write_marts(cur: duckdb.DuckDBPyConnection) -> None:
+    """(Re)build every mart table from the loaded tables: the one path that builds them."""
+    for name, sql in marts.MARTS.items():
+        cur.execute(f'CREATE OR REPLACE TABLE "{name}" AS {sql}')
 
 
-def _write_derived(cur: duckdb.DuckDBPyConnection, derived: Mapping[str, str], meta: Mapping[str, str]) -> None:
-    cur.execute("BEGIN TRANSACTION")
+def rebuild_marts(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild the mart tables of the current load in one transaction: for a file whose marts
+    were built by other SQL (an older version), and for a write that bypassed the sync."""
+    cur = con.cursor()
     try:
-        for name, sql in derived.items():
-            cur.execute(f'CREATE OR REPLACE TABLE "{name}" AS {sql}')
-        cur.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(meta.items()))
-        cur.execute("COMMIT")
-    except duckdb.Error as exc:
-        cur.execute("ROLLBACK")
-        log.warning("derived tables not built (readers compute them instead): %s", exc)
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            _write_marts(cur)
+            cur.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [MARTS_KEY, marts.fingerprint()])
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+    finally:
+        cur.close()
 
 
 def checkpoint(cur: duckdb.DuckDBPyConnection) -> None:

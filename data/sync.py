@@ -134,12 +134,7 @@ def run_sync(con: duckdb.DuckDBPyConnection, settings: Settings, source: str | N
         ref = sample_reference()
         meta["sample_as_of"] = ref.get("as_of", "")
         meta["title"] = ref.get("name", wb.title)
-    from metrics import materialized  # the marts that do not depend on as_of, built with the load
-
-    derived = materialized.tables()
-    fingerprints = {materialized.META_PREFIX + name: materialized.fingerprint(sql) for name, sql in derived.items()}
-    sync_id = store.write_load(con, result, source=src, kind=wb.kind, started_at=started, meta=meta,
-                               derived=derived, derived_meta=fingerprints)
+    sync_id = store.write_load(con, result, source=src, kind=wb.kind, started_at=started, meta=meta)
     return SyncOutcome(True, sync_id, src, result=result)
 
 

@@ -21,8 +21,6 @@ import pandas as pd
 from metrics import materialized
 from metrics.catalogue import summarize, summary_record, weekly
 from metrics.context import (
-    CLIENTS_SQL,
-    PROJECTS_SQL,
     Context,
     cached_base,
     cached_mart,
@@ -31,7 +29,6 @@ from metrics.context import (
 )
 
 __all__ = [
-    "ROUNDS_SQL",
     "ROUND_COLUMNS",
     "approval_trend",
     "approvals_summary",
@@ -47,20 +44,6 @@ ROUND_COLUMNS: tuple[str, ...] = (
     "due_by", "responded_at", "responded_date", "decision", "is_answered", "lag_days", "is_overdue",
     "period_date", "in_period",
 )
-
-ROUNDS_SQL = f"""
-WITH p AS ({PROJECTS_SQL}), c AS ({CLIENTS_SQL})
-SELECT a.approval_id, a.project_id, p.project_name, p.project_manager, p.department,
-       c.client_id, c.client_name, c.account_manager, c.tier,
-       a.deliverable, a.project_id || '/' || a.deliverable AS deliverable_key,
-       coalesce(a.round, 1) AS round, a.approver, a.sent_at, a.due_by::TIMESTAMP AS due_by,
-       a.responded_at, a.decision
-FROM approvals a
-JOIN p ON p.project_id = a.project_id
-LEFT JOIN c ON c.client_id = p.project_client_id
-ORDER BY a.sent_at, a.approval_id
-"""
-
 
 @cached_base
 def _round_base(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:

@@ -200,12 +200,6 @@ def project_filter_sql(f: Filters, alias: str = "p") -> tuple[str, list[Any]]:
 DIMENSION_COLUMNS = ("client_id", "client_name", "account_manager", "tier", "project_id", "project_name",
                      "project_manager", "department")
 
-CLIENTS_SQL = "SELECT client_id, client_name, account_manager, tier, status AS client_status FROM clients"
-PROJECTS_SQL = (
-    "SELECT project_id, client_id AS project_client_id, project_name, project_manager, department, "
-    "status AS project_status FROM projects"
-)
-
 
 def mart_filter_sql(f: Filters, columns: Any, channel_column: str | None = "channel") -> tuple[str, list[Any]]:
     """apply_filters as SQL over a registered mart: the same rows, kept by DuckDB instead of pandas."""

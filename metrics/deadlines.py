@@ -22,8 +22,6 @@ import pandas as pd
 from metrics import materialized
 from metrics.catalogue import summarize, summary_record, weekly
 from metrics.context import (
-    CLIENTS_SQL,
-    PROJECTS_SQL,
     Context,
     cached_base,
     cached_mart,
@@ -31,7 +29,6 @@ from metrics.context import (
 )
 
 __all__ = [
-    "DELIVERABLES_SQL",
     "DELIVERABLE_COLUMNS",
     "SLIP_DIMENSIONS",
     "deadline_trend",
@@ -57,30 +54,6 @@ SLIP_DIMENSIONS: dict[str, list[str]] = {
     "department": ["department"],
     "slip_cause": ["slip_cause"],
 }
-
-
-# Milestones of live projects, plus every live project without a single milestone row.
-DELIVERABLES_SQL = f"""
-WITH p AS ({PROJECTS_SQL}), c AS ({CLIENTS_SQL})
-SELECT m.milestone_id AS deliverable_id, 'milestone' AS kind, m.milestone_name AS deliverable_name,
-       m.owner AS owner, p.project_id, p.project_name, p.project_manager, p.department,
-       c.client_id, c.client_name, c.account_manager, c.tier, m.status,
-       m.baseline_due::TIMESTAMP AS baseline_due, m.due_date::TIMESTAMP AS due_date,
-       m.delivered_date::TIMESTAMP AS delivered_date, m.slip_cause
-FROM milestones m
-JOIN p ON p.project_id = m.project_id
-LEFT JOIN c ON c.client_id = p.project_client_id
-WHERE coalesce(m.status, '') <> 'cancelled' AND coalesce(p.project_status, '') <> 'cancelled'
-UNION ALL
-SELECT pr.project_id, 'project', pr.project_name, pr.project_manager, pr.project_id, pr.project_name,
-       pr.project_manager, pr.department, c.client_id, c.client_name, c.account_manager, c.tier, pr.status,
-       pr.baseline_due::TIMESTAMP, pr.due_date::TIMESTAMP, pr.delivered_date::TIMESTAMP, pr.slip_cause
-FROM projects pr
-LEFT JOIN c ON c.client_id = pr.client_id
-WHERE coalesce(pr.status, '') <> 'cancelled'
-  AND NOT EXISTS (SELECT 1 FROM milestones m WHERE m.project_id = pr.project_id)
-ORDER BY project_id, kind DESC, deliverable_id
-"""
 
 
 @cached_base

@@ -28,10 +28,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from data.marts import CLIENTS_SQL
 from metrics import materialized
 from metrics.catalogue import metric, summarize, summary_record, weekly
 from metrics.context import (
-    CLIENTS_SQL,
     Context,
     Filters,
     cached_base,
@@ -49,18 +49,6 @@ MART_COLUMNS = [
     "project_manager", "department", "received_on", "scale", "score", "normalized", "detractor", "promoter",
     "satisfied", "respondent", "comment", "period_date", "in_period",
 ]
-
-RESPONSES_SQL = """
-SELECT f.response_id, f.client_id, c.client_name, c.account_manager, c.tier,
-       f.project_id, p.project_name, p.project_manager, p.department,
-       f.received_on, coalesce(f.scale, 'nps') AS scale, f.score, f.respondent, f.comment
-FROM feedback f
-LEFT JOIN clients c ON c.client_id = f.client_id
-LEFT JOIN projects p ON p.project_id = f.project_id
-WHERE f.received_on IS NOT NULL
-ORDER BY f.received_on, f.response_id
-"""
-
 
 @cached_base
 def _response_base(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:

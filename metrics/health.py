@@ -45,8 +45,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from data.marts import CLIENTS_SQL
 from metrics.catalogue import family, run_over
-from metrics.context import CLIENTS_SQL, Context, Filters, apply_filters, client_filter_sql, memo, snapshot
+from metrics.context import Context, Filters, apply_filters, client_filter_sql, memo, snapshot
 from metrics.replies import voices_sql
 from metrics.summaries import family_marts
 

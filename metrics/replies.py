@@ -25,11 +25,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from data.marts import CLIENTS_SQL
 from metrics import materialized
 from metrics.catalogue import summarize, summary_record, weekly
 from metrics.context import (
-    CLIENTS_SQL,
-    PROJECTS_SQL,
     Context,
     cached_base,
     cached_mart,
@@ -43,7 +42,6 @@ from metrics.context import (
 __all__ = [
     "AGE_BUCKETS",
     "EPISODE_COLUMNS",
-    "EPISODE_LINKS_SQL",
     "SIDES",
     "episodes",
     "queue",
@@ -71,69 +69,6 @@ QUEUE_COLUMNS: tuple[str, ...] = (
     "episode_id", "thread_id", "client_id", "client_name", "project_id", "project_name", "channel", "owner",
     "sender", "opened_local", "wait_hours", "sla_hours", "breached", "age_bucket",
 )
-
-# A thread is a sequence of *runs*: maximal stretches of messages in one direction. A
-# run of client messages holding a needs-reply message is exactly one agency episode:
-# its first needs-reply message opens it (later ones find it open) and the message right
-# after the run, necessarily an agency message, answers it; the mirror holds for runs of
-# agency messages and client episodes. One window pass over each thread (ordered by
-# sent_at, then message_id) numbers the messages, counts the client messages so far and
-# looks one message ahead; a run is keyed by (thread, direction, number of messages of
-# the other direction before it), i.e. the `outs_before` of a client message or the
-# `ins_before` of an agency message. Only ids and times go through the window's sort; the
-# opener's other columns are joined back afterwards, which halves the work on 1M rows.
-#
-# This runs over every message, whatever as_of: the messages up to as_of are a prefix of
-# each thread's order, so their runs are prefixes of these runs. Cutting at as_of thus
-# drops the episodes opened later and reopens those answered later, nothing else; the
-# sync materializes this table once per load (metrics.materialized) and `episodes` cuts it.
-EPISODE_LINKS_SQL = f"""
-WITH o AS (
-    SELECT message_id, thread_id, sent_at,
-           direction = 'in' AS is_in,
-           coalesce(needs_reply, direction = 'in') AS needs_reply,
-           row_number() OVER w AS pos,
-           count(*) FILTER (WHERE direction = 'in') OVER w AS ins_upto,
-           lead(message_id) OVER w AS next_id,
-           lead(sent_at) OVER w AS next_at,
-           coalesce(lead(direction) OVER w <> direction, true) AS run_end
-    FROM messages
-    WHERE sent_at IS NOT NULL
-    WINDOW w AS (PARTITION BY thread_id ORDER BY sent_at, message_id
-                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-),
-r AS (
-    SELECT *, CASE WHEN is_in THEN pos - ins_upto ELSE ins_upto END AS run_key
-    FROM o
-    WHERE needs_reply OR run_end
-),
-openers AS (
-    SELECT thread_id, is_in, run_key, arg_min(message_id, pos) AS opened_by
-    FROM r
-    WHERE needs_reply
-    GROUP BY thread_id, is_in, run_key
-),
-ends AS (
-    SELECT thread_id, is_in, run_key, next_id, next_at FROM r WHERE run_end
-)
-SELECT e.opened_by AS episode_id,
-       CASE WHEN e.is_in THEN 'agency' ELSE 'client' END AS side,
-       e.thread_id,
-       e.opened_by,
-       m.sent_at AS opened_at,
-       n.next_at AS answered_at,
-       n.next_id AS answered_by,
-       m.channel, m.sender,
-       m.client_id, c.client_name, c.account_manager, c.tier,
-       m.project_id, p.project_name, p.project_manager, p.department
-FROM openers e
-JOIN messages m ON m.message_id = e.opened_by
-LEFT JOIN ends n ON n.thread_id = e.thread_id AND n.is_in = e.is_in AND n.run_key = e.run_key
-LEFT JOIN ({CLIENTS_SQL}) c ON c.client_id = m.client_id
-LEFT JOIN ({PROJECTS_SQL}) p ON p.project_id = m.project_id
-ORDER BY opened_at, episode_id, side
-"""
-
 
 def _age_bucket(wait_hours: np.ndarray, is_open: np.ndarray, day_hours: float) -> pd.Series:
     """Label open episodes by business hours waited (missing for answered ones).

@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from data import store
+from data import marts, store
 from data.settings import SAMPLE_DIR, Settings, load_settings
 from data.sync import run_sync
 from metrics import materialized
@@ -35,14 +35,14 @@ def synced_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def without_tables(synced_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The same load with its mart tables and their meta rows dropped (an older file)."""
+    """The same load with its mart tables and their fingerprint dropped (an older file)."""
     path = tmp_path_factory.mktemp("plain") / "pulse.duckdb"
     shutil.copy(synced_sample, path)
     con = duckdb.connect(str(path))
     try:
-        for name in materialized.tables():
+        for name in marts.MARTS:
             con.execute(f'DROP TABLE "{name}"')
-        con.execute("DELETE FROM meta WHERE starts_with(key, ?)", [materialized.META_PREFIX])
+        con.execute("DELETE FROM meta WHERE key = ?", [store.MARTS_KEY])
         # A different load id, so the two files never share a cache entry.
         con.execute("UPDATE meta SET value = value || '-plain' WHERE key = 'loaded_at'")
     finally:
@@ -50,12 +50,11 @@ def without_tables(synced_sample: Path, tmp_path_factory: pytest.TempPathFactory
     return path
 
 
-def test_a_sync_builds_every_mart_table_with_its_sql_fingerprint(synced_sample: Path) -> None:
+def test_a_sync_builds_every_mart_table_with_the_load_and_its_sql_fingerprint(synced_sample: Path) -> None:
     con = store.connect(synced_sample, read_only=True)
     try:
-        meta = store.read_meta(con)
-        for name, sql in materialized.tables().items():
-            assert meta[materialized.META_PREFIX + name] == materialized.fingerprint(sql)
+        assert store.read_meta(con)[store.MARTS_KEY] == marts.fingerprint()
+        for name, sql in marts.MARTS.items():
             stored = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
             computed = con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]
             assert stored == computed > 0
@@ -81,21 +80,23 @@ def test_marts_cut_from_the_tables_equal_marts_computed_from_the_loaded_tabs(
         pd.testing.assert_frame_equal(got[family], mart, check_dtype=True, obj=family)
 
 
-def test_a_table_written_by_other_sql_is_not_trusted(synced_sample: Path, tmp_path: Path) -> None:
+def test_tables_built_by_other_sql_are_rebuilt_when_the_file_is_opened(synced_sample: Path, tmp_path: Path) -> None:
     path = tmp_path / "stale.duckdb"
     shutil.copy(synced_sample, path)
     con = duckdb.connect(str(path))
     try:
         # The table now disagrees with the loaded messages, and its fingerprint says why.
         con.execute("DELETE FROM mart_reply_episodes WHERE side = 'client'")
-        assert len(materialized.read(con, "mart_reply_episodes").query("side == 'client'")) == 0
-        con.execute("UPDATE meta SET value = 'older-sql' WHERE key = ?",
-                    [materialized.META_PREFIX + "mart_reply_episodes"])
-        clear_mart_cache()
-        assert len(materialized.read(con, "mart_reply_episodes").query("side == 'client'")) > 0
+        con.execute("UPDATE meta SET value = 'older-sql' WHERE key = ?", [store.MARTS_KEY])
+        assert len(materialized.read(con, "mart_reply_episodes").query("side == 'client'")) > 0  # not trusted
     finally:
         con.close()
-        clear_mart_cache()
+    con = store.connect(path)
+    try:
+        assert store.read_meta(con)[store.MARTS_KEY] == marts.fingerprint()
+        assert con.execute("SELECT count(*) FROM mart_reply_episodes WHERE side = 'client'").fetchone()[0] > 0
+    finally:
+        con.close()
 
 
 def test_a_new_load_on_the_same_connection_is_seen_without_clearing_any_cache(tmp_path: Path) -> None:
@@ -104,34 +105,25 @@ def test_a_new_load_on_the_same_connection_is_seen_without_clearing_any_cache(tm
     try:
         assert run_sync(con, Settings(db=str(path)), str(SAMPLE_DIR)).ok
         first = data_version(con)
-        assert data_version(con) == first  # remembered
+        assert data_version(con) == first
         assert run_sync(con, Settings(db=str(path)), str(SAMPLE_DIR)).ok
         assert data_version(con) != first
     finally:
         con.close()
 
 
-def test_a_mart_table_that_cannot_be_built_costs_the_speed_up_not_the_load(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, synced_sample: Path) -> None:
+def test_a_mart_table_that_cannot_be_built_fails_the_sync_and_keeps_the_previous_load(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "pulse.duckdb"
     con = store.connect(path)
     try:
+        assert run_sync(con, Settings(db=str(path)), str(SAMPLE_DIR)).ok
+        before = store.read_meta(con)["sync_id"]
         with monkeypatch.context() as m:
-            broken = {**materialized.tables(), "mart_reply_episodes": "SELECT * FROM no_such_table"}
-            m.setattr(materialized, "tables", lambda: broken)
-            assert run_sync(con, Settings(db=str(path)), str(SAMPLE_DIR)).ok
-        assert not [k for k in store.read_meta(con) if k.startswith(materialized.META_PREFIX)]
-        assert con.execute("SELECT count(*) FROM messages").fetchone()[0] > 0
-        clear_mart_cache()
-        ctx = Context.build(load_settings(None), AS_OFS[0], 7)
-        got = family_marts(con, ctx)
-        ref = store.connect(synced_sample, read_only=True)
-        try:
-            want = family_marts(ref, ctx)
-        finally:
-            ref.close()
-        for family, mart in want.items():
-            pd.testing.assert_frame_equal(got[family], mart, obj=family)
+            m.setitem(marts.MARTS, "mart_reply_episodes", "SELECT * FROM no_such_table")
+            with pytest.raises(duckdb.Error):
+                run_sync(con, Settings(db=str(path)), str(SAMPLE_DIR))
+        assert store.read_meta(con)["sync_id"] == before
+        assert con.execute("SELECT count(*) FROM mart_reply_episodes").fetchone()[0] > 0
     finally:
         con.close()
-        clear_mart_cache()

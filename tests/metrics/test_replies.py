@@ -20,8 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from data import store
 from data.settings import Settings, parse_settings
-from metrics import materialized, replies
+from metrics import replies
 from metrics.catalogue import summarize, summary_record
 from metrics.context import Context, Filters, clear_mart_cache
 from tests.conftest import MINIMAL_TABS, load_tabs, with_rows
@@ -557,7 +558,7 @@ def replace_messages(con: duckdb.DuckDBPyConnection, df: pd.DataFrame) -> None:
     finally:
         cur.close()
     # A write that bypasses the sync must rebuild the materialized marts and drop the cached ones itself.
-    materialized.rebuild(con)
+    store.rebuild_marts(con)
     clear_mart_cache()
 
 

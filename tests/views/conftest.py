@@ -100,7 +100,7 @@ def edited_copy(db: Path, folder: Path, *statements: str) -> Path:
     """A copy of db changed by SQL statements, its mart tables rebuilt as a sync would."""
     import shutil
 
-    from metrics import materialized
+    from metrics.context import clear_mart_cache
 
     path = folder / "pulse.duckdb"
     shutil.copy(db, path)
@@ -108,7 +108,8 @@ def edited_copy(db: Path, folder: Path, *statements: str) -> Path:
     try:
         for sql in statements:
             con.execute(sql)
-        materialized.rebuild(con)  # the marts denormalise names: a write outside the sync rebuilds them
+        store.rebuild_marts(con)  # the marts denormalise names: a write outside the sync rebuilds them
+        clear_mart_cache()
     finally:
         con.close()
     return path

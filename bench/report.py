@@ -60,11 +60,11 @@ def _families() -> dict[str, tuple[Callable[..., Any], str | None]]:
 
 
 def _family_call(con: Any, ctx: Any, fam: str, acc: dict[str, list[float]] | None = None) -> Any:
+    from metrics import cache
     from metrics.catalogue import summary_record
-    from metrics.context import clear_mart_cache
 
     mart_fn, summary = _families()[fam]
-    clear_mart_cache()  # cold: the work a first request (or one CLI run) does
+    cache.clear()  # cold: the work a first request (or one CLI run) does
     t0 = time.perf_counter()
     mart = mart_fn(con, ctx)
     t1 = time.perf_counter()
@@ -79,10 +79,10 @@ def _family_call(con: Any, ctx: Any, fam: str, acc: dict[str, list[float]] | Non
 
 def _cold_report(con: Any, ctx: Any) -> Any:
     """One `python -m metrics.report` worth of work: nothing cached from an earlier run."""
-    from metrics.context import clear_mart_cache
+    from metrics import cache
     from metrics.report import build_report
 
-    clear_mart_cache()
+    cache.clear()
     return build_report(con, ctx)
 
 

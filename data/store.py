@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import logging
 import os
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -422,3 +423,14 @@ class Snapshot:
 def _sync_status_none() -> dict[str, Any]:
     return dict.fromkeys(("last_status", "last_at", "last_error", "last_source", "good_at", "good_source",
                           "rows_loaded", "rows_rejected"))
+
+
+@contextlib.contextmanager
+def snapshot(con: duckdb.DuckDBPyConnection) -> Iterator[Snapshot]:
+    """One load for a whole question: `con` itself when it is already a snapshot (a page rerun
+    pins one), else a snapshot held for the duration of the `with` block."""
+    if isinstance(con, Snapshot):
+        yield con
+        return
+    with Snapshot(con) as snap:
+        yield snap

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from metrics import materialized
+from metrics.cache import per_load
 from metrics.catalogue import summarize, summary_record, weekly
 from metrics.context import (
     Context,
@@ -101,16 +102,19 @@ def approvals_summary(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str,
     return summary_record(con, rounds(con, ctx), "approvals")
 
 
+@per_load
 def lag_by_client(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     """The `approvals` metrics per client (client_id, client_name), ordered by client_id."""
     return summarize(con, rounds(con, ctx), "approvals", group_by=["client_id", "client_name"])
 
 
+@per_load
 def approval_trend(con: duckdb.DuckDBPyConnection, ctx: Context, weeks: int = 12) -> pd.DataFrame:
     """The `approvals` flow metrics per 7-day week ending on as_of_date, oldest first."""
     return weekly(con, rounds(con, ctx), "approvals", ctx.as_of_date, weeks)
 
 
+@per_load
 def pending_list(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     """Rounds without a response at as_of, oldest first, with their age in working days."""
     mart = rounds(con, ctx)
@@ -122,6 +126,7 @@ def pending_list(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     return out.sort_values(["sent_at", "approval_id"], kind="stable").reset_index(drop=True)
 
 
+@per_load
 def rounds_per_deliverable(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     """One row per deliverable_key: its rounds so far and how its approval went.
 

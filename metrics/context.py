@@ -6,13 +6,10 @@ report command, the pages and the tests all ask the same question the same way.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
-import threading
 import warnings
-from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
@@ -21,8 +18,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from data import store
 from data.settings import Settings
+from data.store import snapshot
+from metrics.cache import memo
 from metrics.calendar import Calendar
 
 # DuckDB 2.0's own DataFrame conversion of TIMESTAMPTZ columns calls a pandas API that
@@ -249,7 +247,7 @@ def _wanted(f: Filters, columns: Any, channel_column: str | None) -> list[tuple[
 
 
 def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
-    """The values each global filter can take, from the loaded workbook."""
+    """The values each global filter can take, from the loaded workbook (once per load)."""
     q = {
         "clients": "SELECT client_id FROM clients ORDER BY client_id",
         "account_managers": "SELECT DISTINCT account_manager FROM clients WHERE account_manager IS NOT NULL ORDER BY 1",
@@ -259,7 +257,18 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
         "departments": "SELECT DISTINCT department FROM projects WHERE department IS NOT NULL ORDER BY 1",
         "channels": "SELECT DISTINCT channel FROM messages WHERE channel IS NOT NULL ORDER BY 1",
     }
-    return {k: query_df(con, sql).iloc[:, 0].astype(str).tolist() for k, sql in q.items()}
+    with snapshot(con) as snap:
+        found = memo(("options", snap.version),
+                     lambda: {k: query_df(snap, sql).iloc[:, 0].astype(str).tolist() for k, sql in q.items()})
+    return {k: list(v) for k, v in found.items()}
+
+
+def client_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """client_id → client_name of the loaded workbook, ordered by id (once per load)."""
+    with snapshot(con) as snap:
+        found = memo(("client_names", snap.version), lambda: dict(
+            snap.execute("SELECT client_id, client_name FROM clients ORDER BY client_id").fetchall()))
+    return dict(found)
 
 
 # --- the mart cache --------------------------------------------------------------------------
@@ -267,53 +276,13 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
 # some of its rows and the period only sets in_period from period_date. So the unfiltered
 # mart is built once per as_of (cut from a base built once per load, see cached_base) and
 # every filter set and period after that costs a vectorised row filter and one comparison.
-MART_CACHE_SIZE = 48
-MART_CACHE_BYTES = 1 << 30  # the oldest marts go first beyond 1 GiB (a 1M-message episodes mart is ~100 MB)
-_MARTS: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
-# A page asks for the same filtered mart several times per rerun (tiles, trends, lists, health):
-# the last filter results are kept too, within their own byte budget.
-FILTERED_CACHE_SIZE = 64
-FILTERED_CACHE_BYTES = 256 << 20
-_FILTERED: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
-_FILTERED_SIZES: dict[tuple, int] = {}
-_SIZES: dict[tuple, int] = {}
-_BUILDING: dict[tuple, threading.Lock] = {}
-_MARTS_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def snapshot(con: duckdb.DuckDBPyConnection) -> Iterator[store.Snapshot]:
-    """One load for a whole question: `con` itself when it is already a snapshot (a page rerun
-    pins one), else a snapshot held for the duration of the `with` block."""
-    if isinstance(con, store.Snapshot):
-        yield con
-        return
-    with store.Snapshot(con) as snap:
-        yield snap
+# All of it lives in metrics/cache.py, keyed by the load.
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> tuple:
     """Which file and which load (changes with every successful sync): what caches key on."""
     with snapshot(con) as snap:
         return snap.version
-
-
-def memo(key: tuple, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
-    """The cached frame under key, built once even when several sessions ask at the same time."""
-    df = _cache_get(key)
-    if df is None:
-        with _MARTS_LOCK:
-            building = _BUILDING.setdefault(key, threading.Lock())
-        try:
-            with building:  # sessions asking for the same cold mart wait for one build
-                df = _cache_get(key)
-                if df is None:
-                    df = build()
-                    _cache_put(key, df)
-        finally:
-            with _MARTS_LOCK:
-                _BUILDING.pop(key, None)
-    return df
 
 
 def cached_base(build: Callable[[duckdb.DuckDBPyConnection, Context], pd.DataFrame]) -> Callable[..., pd.DataFrame]:
@@ -327,7 +296,7 @@ def cached_base(build: Callable[[duckdb.DuckDBPyConnection, Context], pd.DataFra
     @functools.wraps(build)
     def base(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
         with snapshot(con) as snap:  # the key and the build read one load
-            key = (build.__module__, build.__qualname__, snap.version, repr(ctx.settings))
+            key = ("base", build.__module__, build.__qualname__, snap.version, repr(ctx.settings))
             return memo(key, lambda: build(snap, ctx))
 
     return base
@@ -341,58 +310,13 @@ def cached_mart(build: Callable[[duckdb.DuckDBPyConnection, Context], pd.DataFra
     @functools.wraps(build)
     def mart(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
         with snapshot(con) as snap:  # the key and the build read one load
-            key = (build.__module__, build.__qualname__, snap.version, repr(ctx.settings), ctx.as_of.value)
+            key = ("mart", build.__module__, build.__qualname__, snap.version, repr(ctx.settings), ctx.as_of.value)
             df = memo(key, lambda: build(snap, replace(ctx, filters=Filters())))
-        if ctx.filters.active:
-            fkey = (*key, ctx.filters)
-            with _MARTS_LOCK:
-                hit = _FILTERED.get(fkey)
-                if hit is not None:
-                    _FILTERED.move_to_end(fkey)
-            if hit is None:
-                hit = apply_filters(df, ctx.filters, channel_column="channel").reset_index(drop=True)
-                size = _frame_bytes(hit)
-                with _MARTS_LOCK:
-                    _FILTERED[fkey] = hit
-                    _FILTERED_SIZES[fkey] = size
-                    while _FILTERED and (len(_FILTERED) > FILTERED_CACHE_SIZE
-                                         or sum(_FILTERED_SIZES.values()) > FILTERED_CACHE_BYTES):
-                        old, _ = _FILTERED.popitem(last=False)
-                        _FILTERED_SIZES.pop(old, None)
-            df = hit
+        if ctx.filters.active:  # the page asks for one filtered mart several times per rerun
+            df = memo(("filtered", *key[1:], ctx.filters),
+                      lambda: apply_filters(df, ctx.filters, channel_column="channel").reset_index(drop=True))
         flag = (ctx.in_period(df["period_date"]).fillna(False).to_numpy(dtype=bool) if len(df)
                 else np.zeros(0, dtype=bool))
         return df.assign(in_period=flag)
 
     return mart
-
-
-def _cache_get(key: tuple) -> pd.DataFrame | None:
-    with _MARTS_LOCK:
-        df = _MARTS.get(key)
-        if df is not None:
-            _MARTS.move_to_end(key)
-        return df
-
-
-def _frame_bytes(df: pd.DataFrame) -> int:
-    return sum(int(df[c].array.nbytes) for c in df.columns)
-
-
-def _cache_put(key: tuple, df: pd.DataFrame) -> None:
-    size = _frame_bytes(df)
-    with _MARTS_LOCK:
-        _MARTS[key] = df
-        _SIZES[key] = size
-        while len(_MARTS) > 1 and (len(_MARTS) > MART_CACHE_SIZE or sum(_SIZES.values()) > MART_CACHE_BYTES):
-            old, _ = _MARTS.popitem(last=False)
-            _SIZES.pop(old, None)
-
-
-def clear_mart_cache() -> None:
-    """Forget every cached mart: for writes that bypass the sync (they keep the load's version)."""
-    with _MARTS_LOCK:
-        _FILTERED.clear()
-        _FILTERED_SIZES.clear()
-        _MARTS.clear()
-        _SIZES.clear()

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from metrics import materialized
+from metrics.cache import per_load
 from metrics.catalogue import summarize, summary_record, weekly
 from metrics.context import (
     Context,
@@ -107,6 +108,7 @@ def deadlines_summary(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str,
     return summary_record(con, deliverables(con, ctx), "deadlines")
 
 
+@per_load
 def slip_by(con: duckdb.DuckDBPyConnection, ctx: Context, dimension: str) -> pd.DataFrame:
     """The `deadlines` metrics per value of one dimension (client_name adds client_id).
 
@@ -118,6 +120,7 @@ def slip_by(con: duckdb.DuckDBPyConnection, ctx: Context, dimension: str) -> pd.
     return summarize(con, deliverables(con, ctx), "deadlines", group_by=SLIP_DIMENSIONS[dimension])
 
 
+@per_load
 def deadline_trend(con: duckdb.DuckDBPyConnection, ctx: Context, weeks: int = 12) -> pd.DataFrame:
     """The `deadlines` flow metrics per 7-day week ending on as_of_date, oldest first."""
     return weekly(con, deliverables(con, ctx), "deadlines", ctx.as_of_date, weeks)
@@ -127,6 +130,7 @@ _LIST_COLUMNS = ["deliverable_id", "kind", "deliverable_name", "owner", "project
                  "project_manager", "client_id", "client_name", "account_manager"]
 
 
+@per_load
 def slip_distribution(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     """The period's delivered deliverables with their slip_days, for a histogram."""
     mart = deliverables(con, ctx)
@@ -135,6 +139,7 @@ def slip_distribution(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFr
     return out.sort_values(["slip_days", "deliverable_id"], kind="stable").reset_index(drop=True)
 
 
+@per_load
 def overdue_list(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     """Open deliverables past their current due date at as_of, most days_overdue first."""
     mart = deliverables(con, ctx)
@@ -144,6 +149,7 @@ def overdue_list(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
                            kind="stable").reset_index(drop=True)
 
 
+@per_load
 def rescheduled_list(con: duckdb.DuckDBPyConnection, ctx: Context, open_only: bool = False) -> pd.DataFrame:
     """Deliverables whose deadline moved: baseline_due → due_date and `moved_days`.
 

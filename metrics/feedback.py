@@ -30,6 +30,7 @@ import pandas as pd
 
 from data.marts import CLIENTS_SQL
 from metrics import materialized
+from metrics.cache import per_load
 from metrics.catalogue import metric, summarize, summary_record, weekly
 from metrics.context import (
     Context,
@@ -120,6 +121,7 @@ def _with_window(mart: pd.DataFrame, start: dt.date, end: dt.date) -> pd.DataFra
     return m
 
 
+@per_load
 def feedback_by_client(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     """One row per client (matching the filters), ordered by client_id.
 
@@ -158,6 +160,7 @@ def feedback_by_client(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataF
     return out.sort_values("client_id").reset_index(drop=True)
 
 
+@per_load
 def monthly_scores(con: duckdb.DuckDBPyConnection, ctx: Context, months: int = 12) -> pd.DataFrame:
     """NPS, CSAT, responses and average normalised score per calendar month, oldest first.
 
@@ -190,12 +193,14 @@ def _newest_first(df: pd.DataFrame) -> pd.DataFrame:
         drop=True)
 
 
+@per_load
 def detractor_list(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     """The period's detractor responses (NPS <= 6, CSAT <= 2) with their comments, newest first."""
     mart = responses(con, ctx)
     return _newest_first(mart[(mart["in_period"] & mart["detractor"]).to_numpy(dtype=bool)])
 
 
+@per_load
 def comments(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     """The period's responses with a non-empty comment, newest first."""
     mart = responses(con, ctx)
@@ -203,6 +208,7 @@ def comments(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     return _newest_first(mart[(mart["in_period"] & (text != "")).to_numpy(dtype=bool)])
 
 
+@per_load
 def silent_clients(con: duckdb.DuckDBPyConnection, ctx: Context, days: int = 90) -> pd.DataFrame:
     """Active clients with no feedback response in the `days` days ending on as_of's date.
 

@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from data.marts import CLIENTS_SQL
+from metrics.cache import per_load
 from metrics.catalogue import family, run_over
 from metrics.context import Context, Filters, apply_filters, client_filter_sql, memo, snapshot
 from metrics.replies import voices_sql
@@ -279,6 +280,7 @@ def signal_scores(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
 # ------------------------------------------------------------------------ public views
 
 
+@per_load
 def client_health(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     """One row per loaded client matching the client-level filters, ordered by client_id.
 
@@ -317,6 +319,7 @@ def _score_all(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     return scored[cols].sort_values("client_id").reset_index(drop=True)
 
 
+@per_load
 def health_breakdown(con: duckdb.DuckDBPyConnection, ctx: Context, client_id: str) -> pd.DataFrame:
     """One row per signal for one client: signal, label, weight (as configured),
     effective_weight, score, points_lost, reason. Empty when the client is unknown."""

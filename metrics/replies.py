@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 
 from data.marts import CLIENTS_SQL
 from metrics import materialized
+from metrics.cache import per_load
 from metrics.catalogue import summarize, summary_record, weekly
 from metrics.context import (
     Context,
@@ -142,6 +143,7 @@ def episodes(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     return df  # cached_mart filters it and flags in_period per call
 
 
+@per_load
 def queue(con: duckdb.DuckDBPyConnection, ctx: Context, side: str = "agency") -> pd.DataFrame:
     """Open episodes of one side at as_of, longest wait first: who to answer (or chase) now.
 
@@ -156,6 +158,7 @@ def queue(con: duckdb.DuckDBPyConnection, ctx: Context, side: str = "agency") ->
     return q.loc[:, list(QUEUE_COLUMNS)].reset_index(drop=True)
 
 
+@per_load
 def queue_by_bucket(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     """Open episodes per side and age bucket (all 10 combinations, in order), for the queue chart."""
     m = episodes(con, ctx)
@@ -167,6 +170,7 @@ def queue_by_bucket(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFram
     return out
 
 
+@per_load
 def queue_by_owner(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     """Per account manager (the episode's owner) and side: open episodes, past-SLA ones, longest wait.
 
@@ -236,6 +240,7 @@ def voices_sql(ctx: Context) -> tuple[str, list[Any]]:
     return sql, [*m_params, *c_params, *scope_params]
 
 
+@per_load
 def voices(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     """Per client: how many distinct people spoke for each side in the period (SPEC §5 voices).
 
@@ -248,12 +253,14 @@ def voices(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     return out.astype({"agency_voices": "int64", "client_voices": "int64"})
 
 
+@per_load
 def response_by_channel(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     """The catalogue's reply metrics per channel, over agency episodes (is chat faster than email?)."""
     m = episodes(con, ctx)
     return summarize(con, m[(m["side"] == "agency").to_numpy()], "replies", group_by=["channel"])
 
 
+@per_load
 def reply_trend(con: duckdb.DuckDBPyConnection, ctx: Context, weeks: int = 12) -> pd.DataFrame:
     """The replies family's flow metrics per week ending on as_of's date, oldest first."""
     m = episodes(con, ctx)

@@ -11,6 +11,7 @@ from typing import Any
 
 import duckdb
 
+from metrics.cache import per_load
 from metrics.catalogue import summary_records
 from metrics.context import Context, Filters
 
@@ -30,6 +31,7 @@ def family_marts(con: duckdb.DuckDBPyConnection, ctx: Context, families: tuple[s
     return {f: builders[f](con, ctx) for f in families}
 
 
+@per_load
 def headline(con: duckdb.DuckDBPyConnection, ctx: Context,
              families: tuple[str, ...] = FAMILIES) -> tuple[dict[str, Any], dict[str, Any]]:
     """(this period's, the previous period's) catalogue metrics of the families, one dict each.

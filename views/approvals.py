@@ -29,7 +29,7 @@ now = common.summary_tiles(("approvals",), TILES)
 
 period_label = f"{ctx.period_start:%d %b} – {ctx.period_end:%d %b %Y}"
 sla = ctx.settings.approval_sla_days
-by_client = common.call(approvals.lag_by_client)
+by_client = approvals.lag_by_client(con, ctx)
 
 
 def lag_chart():
@@ -96,7 +96,7 @@ def pending_chart():
 
 def week_chart():
     weeks = max(12, -(-ctx.period_days // 7))
-    trend = common.call(approvals.approval_trend, weeks)
+    trend = approvals.approval_trend(con, ctx, weeks)
     if trend.empty or not (trend["answered"] > 0).any():
         st.info(f"No approval round was answered in the {weeks} weeks up to {ctx.as_of_date:%d %b %Y}.",
                 icon=":material/hourglass_empty:")
@@ -143,7 +143,7 @@ week_chart()
 
 # --- the items behind the numbers -----------------------------------------------------------
 st.subheader("Waiting for the client")
-pending = common.call(approvals.pending_list)
+pending = approvals.pending_list(con, ctx)
 # Overdue first, then the longest wait (display order only; the list itself is oldest first).
 pending = pending.sort_values(["is_overdue", "age_days", "sent_at"], ascending=[False, False, True], kind="stable")
 pending_cols = ["is_overdue", "client_name", "project_name", "deliverable", "round", "approver", "sent_at",
@@ -173,7 +173,7 @@ common.table(
 
 st.subheader("Rounds per deliverable")
 st.caption("Every deliverable with a round sent by the as-of date (not only this period), most rounds first.")
-per = common.call(approvals.rounds_per_deliverable)
+per = approvals.rounds_per_deliverable(con, ctx)
 per = per.sort_values(["rounds", "days_to_approval", "first_sent_date"], ascending=[False, False, False],
                       kind="stable")
 per_cols = ["client_name", "project_name", "deliverable", "rounds", "approved", "approved_round", "final_decision",

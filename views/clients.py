@@ -31,7 +31,7 @@ SIGNAL_HELP = {
 
 def health_of(ctx, client_id):
     """The client's health_score at ctx (None when it has no signal with data)."""
-    board = common.call(health.client_health, ctx=ctx)
+    board = health.client_health(con, ctx)
     row = board[board["client_id"] == client_id]
     return None if row.empty else row["health_score"].iloc[0]
 
@@ -88,7 +88,7 @@ def section_table(df, key, columns, empty):
 
 con, ctx = common.open_page("Clients")
 
-board = common.call(health.client_health)
+board = health.client_health(con, ctx)
 if board.empty:
     st.info("No client matches these filters." if ctx.filters.active else
             "No clients loaded yet: fill the clients tab of the workbook and sync it from the Data page.",
@@ -119,14 +119,14 @@ else:
         st.caption(f"Health covers the {WINDOW} days to as-of, whatever the period; the other tiles cover the "
                    "period.")
 
-    now, prev = common.call(summaries.headline, ctx=cctx)
+    now, prev = summaries.headline(con, cctx)
     now, prev = {**now, "health_score": row["health_score"]}, {**prev, "health_score": health_of(cctx.previous(),
                                                                                                  client_id)}
     common.kpi_tiles(TILES, now, prev)
 
     # --- why: the health breakdown -----------------------------------------------------------
     st.subheader("Why this score")
-    bd = common.call(health.health_breakdown, client_id, ctx=cctx)
+    bd = health.health_breakdown(con, cctx, client_id)
     left, right = st.columns([2, 3], gap="large")
     with left:
         if bd.empty or bd["score"].isna().all():
@@ -156,7 +156,7 @@ else:
     d1, d2 = st.columns(2, gap="large")
     with d1:
         st.markdown("**Open overdue deliverables**")
-        section_table(common.call(deadlines.overdue_list, ctx=cctx), "clients_overdue", {
+        section_table(deadlines.overdue_list(con, cctx), "clients_overdue", {
             "deliverable_name": st.column_config.TextColumn("Deliverable"),
             "project_name": st.column_config.TextColumn("Project"),
             "due_date": st.column_config.DateColumn("Due", format="YYYY-MM-DD"),
@@ -166,7 +166,7 @@ else:
             "slip_cause": st.column_config.TextColumn("Slip cause"),
         }, "No open deliverable is past its due date.")
         st.markdown(f"**Delivered in the last {WINDOW} days**, latest first")
-        done = common.call(deadlines.slip_distribution, ctx=wctx)
+        done = deadlines.slip_distribution(con, wctx)
         done = done.sort_values(["delivered_date", "deliverable_id"], ascending=[False, True], kind="stable")
         section_table(done, "clients_delivered", {
             "deliverable_name": st.column_config.TextColumn("Deliverable"),
@@ -180,7 +180,7 @@ else:
         }, f"Nothing delivered in the last {WINDOW} days.")
     with d2:
         st.markdown("**Pending approvals**, oldest first")
-        section_table(common.call(approvals.pending_list, ctx=cctx), "clients_pending", {
+        section_table(approvals.pending_list(con, cctx), "clients_pending", {
             "deliverable": st.column_config.TextColumn("Deliverable"),
             "project_name": st.column_config.TextColumn("Project"),
             "round": st.column_config.NumberColumn("Round", format="%d"),
@@ -206,25 +206,25 @@ else:
     }
     with q1:
         st.markdown("**The client waits on us**, longest first")
-        section_table(common.call(replies.queue, "agency", ctx=cctx), "clients_queue_agency", queue_columns,
+        section_table(replies.queue(con, cctx, "agency"), "clients_queue_agency", queue_columns,
                       "No client message is waiting for our reply.")
     with q2:
         st.markdown("**We wait on the client**, longest first")
         client_cols = {k: v for k, v in queue_columns.items() if k != "breached"}
-        section_table(common.call(replies.queue, "client", ctx=cctx), "clients_queue_client", client_cols,
+        section_table(replies.queue(con, cctx, "client"), "clients_queue_client", client_cols,
                       "None of our questions is waiting for the client.")
 
     st.subheader("Feedback")
     f1, f2 = st.columns([2, 3], gap="large")
     with f1:
-        monthly = common.call(feedback.monthly_scores, ctx=cctx)
+        monthly = feedback.monthly_scores(con, cctx)
         if monthly["avg_normalized_score"].isna().all():
             st.info("No feedback response from this client in the last 12 months.", icon=":material/reviews:")
         else:
             common.chart(feedback_chart(monthly), key="clients_feedback_chart", dimension=None)
     with f2:
         st.markdown(f"**Responses in the last {WINDOW} days**, newest first")
-        resp = common.call(feedback.responses, ctx=wctx)
+        resp = feedback.responses(con, wctx)
         resp = resp[resp["in_period"]].sort_values(["period_date", "response_id"], ascending=False)
         section_table(resp, "clients_feedback", {
             "received_on": st.column_config.DateColumn("Received", format="YYYY-MM-DD"),

@@ -2,23 +2,21 @@
 calls, the data stamp, and the drawing helpers (tiles, charts, tables).
 
 The connection is a process-wide resource (one DuckDB connection, a cursor per query).
-Metric results are cached per (data version, as_of, period, filters), and a sync changes
-the data version, so no page ever shows numbers from the previous load.
+Pages call metrics/ functions directly; their results are cached in metrics/cache.py under
+the load they were read from, so no page ever shows numbers from the previous load.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import functools
 import html
-import importlib
 import logging
 import os
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +29,8 @@ from data.settings import Settings, load_settings
 from data.sync import SyncOutcome, run_sync
 from metrics import quality, summaries
 from metrics.catalogue import Metric, metric
-from metrics.context import Context, Filters, filter_options, parse_as_of, query_df, snapshot
-from metrics.context import data_version as load_version
+from metrics.context import Context, Filters, filter_options, parse_as_of
+from metrics.context import client_names as metric_client_names
 from views import figures as fg
 from views.selection import selection_to_filters
 
@@ -107,14 +105,8 @@ def reader() -> duckdb.DuckDBPyConnection:
 
 
 def sync_now() -> SyncOutcome:
-    outcome = run_sync(_connection(str(settings().db_path())), settings())
-    st.cache_data.clear()
-    return outcome
-
-
-def data_version(con: duckdb.DuckDBPyConnection) -> str:
-    """The load metrics/ caches on, plus the settings: part of every st.cache_data key."""
-    return f"{load_version(con)}|{hash(repr(settings()))}"
+    """Refresh from the source; the next run reads the new load (every cache key carries it)."""
+    return run_sync(_connection(str(settings().db_path())), settings())
 
 
 # --- as_of, period, filters -----------------------------------------------------------------
@@ -129,15 +121,9 @@ def default_as_of(con: duckdb.DuckDBPyConnection) -> pd.Timestamp:
     return parse_as_of(ref, settings().timezone)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _options(version: str, _con: duckdb.DuckDBPyConnection) -> tuple[dict[str, list[str]], dict[str, str]]:
-    names = query_df(_con, "SELECT client_id, client_name FROM clients ORDER BY client_id")
-    return filter_options(_con), dict(zip(names["client_id"], names["client_name"], strict=True))
-
-
 def client_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    with snapshot(con) as snap:
-        return _options(data_version(snap), snap)[1]
+    """client_id → client name of this run's load."""
+    return metric_client_names(con)
 
 
 def client_labels(names: dict[str, str]) -> dict[str, str]:
@@ -178,8 +164,7 @@ def sidebar_filters(con: duckdb.DuckDBPyConnection) -> Context:
     """The global filters, shared by every page and kept in the URL; returns the Context."""
     s = settings()
     default = default_as_of(con)
-    version = data_version(con)
-    options, names = _options(version, con)
+    options, names = filter_options(con), client_names(con)
     sb = st.sidebar
     sb.markdown("### Filters")
     _warn_unresolved_link(sb, names, default)
@@ -231,27 +216,6 @@ def context() -> Context:
     return st.session_state["_pulse_ctx"]
 
 
-# --- cached metric calls --------------------------------------------------------------------
-
-@st.cache_data(show_spinner=False, max_entries=256, ttl=3600)
-def _cached(path: str, version: str, as_of: str, period_days: int, filters: tuple, args: tuple,
-            _con: duckdb.DuckDBPyConnection) -> Any:
-    module, name = path.rsplit(".", 1)
-    fn = getattr(importlib.import_module(module), name)
-    s = settings()
-    ctx = Context(s, pd.Timestamp(as_of).tz_convert(s.timezone), period_days, Filters(*filters))
-    return fn(_con, ctx, *args)
-
-
-def call(fn: Callable[..., Any], *args: Any, ctx: Context | None = None) -> Any:
-    """fn(con, ctx, *args) from metrics/, read from this run's snapshot and cached per load and
-    filter set (the key's load is the snapshot's, so a result never outlives its load)."""
-    c = ctx or context()
-    with snapshot(reader()) as snap:
-        return _cached(f"{fn.__module__}.{fn.__name__}", data_version(snap), c.as_of.isoformat(), c.period_days,
-                       dataclasses.astuple(c.filters), args, snap)
-
-
 # --- page furniture -------------------------------------------------------------------------
 
 def open_page(title: str) -> tuple[duckdb.DuckDBPyConnection, Context]:
@@ -295,7 +259,7 @@ def show_error(exc: BaseException) -> None:
 
 def summary_tiles(families: tuple[str, ...], names: Sequence[str], per_row: int | None = None) -> dict[str, Any]:
     """Headline tiles against the previous period (one query for both); returns this period's numbers."""
-    now, prev = call(summaries.headline, families)
+    now, prev = summaries.headline(reader(), context(), families)
     kpi_tiles(names, now, prev, per_row)
     return now
 

@@ -43,7 +43,7 @@ period_label = f"{ctx.period_start:%d %b} – {ctx.period_end:%d %b %Y}"
 
 def week_chart():
     weeks = max(12, -(-ctx.period_days // 7))
-    trend = common.call(deadlines.deadline_trend, weeks)
+    trend = deadlines.deadline_trend(con, ctx, weeks)
     if trend.empty or not (trend["delivered"] > 0).any():
         st.info(f"Nothing was delivered in the {weeks} weeks up to {ctx.as_of_date:%d %b %Y}, "
                 "so there is no on-time rate to chart.", icon=":material/event_available:")
@@ -74,7 +74,7 @@ def week_chart():
 
 
 def distribution_chart():
-    dist = common.call(deadlines.slip_distribution)
+    dist = deadlines.slip_distribution(con, ctx)
     if dist.empty:
         st.info(f"Nothing was delivered in this period ({period_label}).", icon=":material/event_available:")
         return
@@ -97,7 +97,7 @@ def distribution_chart():
 
 def bars_by(dimension: str, measure: str, key: str, click: str | None):
     """Horizontal bars of one slip measure per dimension value, worst first."""
-    by = common.call(deadlines.slip_by, dimension)
+    by = deadlines.slip_by(con, ctx, dimension)
     if dimension in GROUPS:
         label, _, id_col = GROUPS[dimension]
     else:
@@ -169,7 +169,7 @@ with right:
     bars_by("slip_cause", measure, "deadlines_by_cause", None)
 
 with st.expander(f"Per-{GROUPS[group][0].lower()} numbers (table)"):
-    per_group = common.call(deadlines.slip_by, group)
+    per_group = deadlines.slip_by(con, ctx, group)
     group_cols = [group, "delivered", "on_time_rate", "median_slip_days", "late_delivered", "open_overdue",
                   "max_days_overdue", "rescheduled_open"]
     if group == "client_name":
@@ -193,7 +193,7 @@ with st.expander(f"Per-{GROUPS[group][0].lower()} numbers (table)"):
 
 # --- the items behind the numbers -----------------------------------------------------------
 st.subheader("Open overdue deliverables")
-overdue = common.call(deadlines.overdue_list)
+overdue = deadlines.overdue_list(con, ctx)
 overdue_cols = ["client_name", "project_name", "deliverable_name", "project_manager", "owner", "baseline_due",
                 "due_date", "days_overdue", "rescheduled", "slip_cause", "client_id", "project_id",
                 "deliverable_id", "kind", "account_manager", "slip_days"]
@@ -220,7 +220,7 @@ common.table(
 st.subheader("Rescheduled deadlines")
 open_only = st.toggle("Open deliverables only", value=True, key="deadlines_resched_open",
                       help="Off: every deliverable whose deadline moved, delivered ones included.")
-moved = common.call(deadlines.rescheduled_list, open_only)
+moved = deadlines.rescheduled_list(con, ctx, open_only)
 moved_cols = ["client_name", "project_name", "deliverable_name", "project_manager", "baseline_due", "due_date",
               "moved_days", "delivered_date", "is_delivered", "overdue", "slip_cause", "client_id", "project_id",
               "deliverable_id", "kind", "owner", "account_manager", "slip_days"]

@@ -40,8 +40,8 @@ def _direction(change):
 summary = common.summary_tiles(("feedback",), ["responses", "nps", "csat", "avg_normalized_score",
                                                             "detractors"])
 
-monthly = common.call(feedback.monthly_scores)
-by_client = common.call(feedback.feedback_by_client)
+monthly = feedback.monthly_scores(con, ctx)
+by_client = feedback.feedback_by_client(con, ctx)
 scored = by_client.dropna(subset=["score_last_90d"]) if len(by_client) else by_client
 scored = scored.sort_values(["score_last_90d", "client_name"], kind="stable").reset_index(drop=True)
 drawn = scored.head(CHART_CLIENTS)
@@ -161,7 +161,7 @@ def _ordered(df):
 
 
 st.subheader("Detractors this period")
-detractors = common.call(feedback.detractor_list)
+detractors = feedback.detractor_list(con, ctx)
 if detractors.empty:
     st.success("No detractor in this period: no NPS score of 6 or less and no CSAT score of 2 or less.",
                icon=":material/sentiment_satisfied:")
@@ -171,7 +171,7 @@ else:
                  column_config={**RESPONSE_COLUMNS, "detractor": None})
 
 st.subheader("What clients said")
-said = common.call(feedback.comments)
+said = feedback.comments(con, ctx)
 if said.empty:
     st.info("No response with a comment in this period.", icon=":material/chat:")
 else:
@@ -180,7 +180,7 @@ else:
                  column_config=RESPONSE_COLUMNS)
 
 st.subheader(f"Silent clients (no feedback for {SILENT_DAYS} days)")
-silent = common.call(feedback.silent_clients, SILENT_DAYS)
+silent = feedback.silent_clients(con, ctx, SILENT_DAYS)
 if silent.empty and by_client.empty:
     st.info("No client to check: none matches these filters.", icon=":material/groups:")
 elif silent.empty:

@@ -78,12 +78,12 @@ def trend_chart(dl, rp):
 
 con, ctx = common.open_page("Weekly review")
 
-now, prev = common.call(summaries.headline)
+now, prev = summaries.headline(con, ctx)
 common.kpi_tiles(TILES, now, prev, per_row=4)
 
 # --- clients at risk --------------------------------------------------------------------------
 st.subheader("Clients at risk")
-board = common.call(health.client_health)
+board = health.client_health(con, ctx)
 scored = board[board["health_score"].notna()].sort_values(["health_score", "client_id"], kind="stable")
 lowest = scored.head(AT_RISK).copy()
 if lowest.empty:
@@ -129,7 +129,7 @@ def urgent_list(title: str, rows, columns: dict, key: str, empty: str, page: str
 
 c1, c2, c3 = st.columns(3, gap="large")
 with c1:
-    urgent_list("**Overdue deliverables**, longest overdue first", common.call(deadlines.overdue_list), {
+    urgent_list("**Overdue deliverables**, longest overdue first", deadlines.overdue_list(con, ctx), {
         "deliverable_name": st.column_config.TextColumn("Deliverable"),
         "client_name": st.column_config.TextColumn("Client"),
         "days_overdue": st.column_config.NumberColumn(
@@ -137,7 +137,7 @@ with c1:
         "project_manager": st.column_config.TextColumn("Project manager"),
     }, "overview_overdue", "No open deliverable is past its due date.", "views/deadlines.py", "All deadlines")
 with c2:
-    urgent_list("**Clients waiting on us**, longest wait first", common.call(replies.queue, "agency"), {
+    urgent_list("**Clients waiting on us**, longest wait first", replies.queue(con, ctx, "agency"), {
         "client_name": st.column_config.TextColumn("Client"),
         "channel": st.column_config.TextColumn("Channel"),
         "wait_hours": st.column_config.NumberColumn(
@@ -148,7 +148,7 @@ with c2:
     }, "overview_queue", "No client message is waiting for a reply.", "views/unanswered.py",
         "All unanswered threads")
 with c3:
-    pend = common.call(approvals.pending_list)
+    pend = approvals.pending_list(con, ctx)
     urgent_list("**Overdue approvals**, oldest first", pend[pend["is_overdue"]], {
         "deliverable": st.column_config.TextColumn("Deliverable"),
         "client_name": st.column_config.TextColumn("Client"),
@@ -159,8 +159,8 @@ with c3:
     }, "overview_approvals", "No approval round is past its deadline.", "views/approvals.py", "All approvals")
 
 # --- trend --------------------------------------------------------------------------------------
-dl = common.call(deadlines.deadline_trend, TREND_WEEKS)
-rp = common.call(replies.reply_trend, TREND_WEEKS)
+dl = deadlines.deadline_trend(con, ctx, TREND_WEEKS)
+rp = replies.reply_trend(con, ctx, TREND_WEEKS)
 if dl["on_time_rate"].isna().all() and rp["sla_breach_rate"].isna().all():
     st.info(f"No delivery and no client request in the last {TREND_WEEKS} weeks for these filters: no trend "
             "to draw.", icon=":material/show_chart:")

@@ -53,7 +53,7 @@ def _sla_line(fig):
                   annotation_text=f"SLA {sla:g} h" + (" (default)" if by_channel else ""))
 
 
-summary, previous = common.call(summaries.headline, ("replies",))
+summary, previous = summaries.headline(con, ctx, ("replies",))
 
 st.markdown(f"**Right now** · open threads at {ctx.as_of:%a %d %b %H:%M}")
 common.kpi_tiles(["awaiting_agency", "oldest_wait_hours", "breached_open", "awaiting_client"], summary, previous)
@@ -63,8 +63,8 @@ common.kpi_tiles(["median_response_hours", "p90_response_hours", "sla_breach_rat
 # --- the queues now ------------------------------------------------------------------------
 
 st.subheader("Open queues")
-by_bucket = common.call(replies.queue_by_bucket)
-by_owner = common.call(replies.queue_by_owner)
+by_bucket = replies.queue_by_bucket(con, ctx)
+by_owner = replies.queue_by_owner(con, ctx)
 queue_height = _bar_height(2 * max(len(replies.AGE_BUCKETS), by_owner["account_manager"].nunique(dropna=False)))
 left, right = st.columns(2)
 
@@ -142,7 +142,7 @@ ORDER = ["client_name", "project_name", "channel", "owner", "opened_local", "wai
 
 
 def _queue_table(side, key, download, intro, empty):
-    q = common.call(replies.queue, side)
+    q = replies.queue(con, ctx, side)
     if q.empty:
         st.success(empty, icon=":material/check_circle:")
         return
@@ -173,8 +173,8 @@ st.subheader("How fast we answer")
 st.caption("Agency replies to client requests, by the week the request arrived (weeks end on the as-of date; "
            "click a week to make it the period) and, for this period, by the channel the client used "
            "(click a channel to filter by it).")
-trend = common.call(replies.reply_trend)
-by_channel = common.call(replies.response_by_channel)
+trend = replies.reply_trend(con, ctx)
+by_channel = replies.response_by_channel(con, ctx)
 weeks_iso = [f"{w:%Y-%m-%d}" for w in pd.to_datetime(trend["week"])] if len(trend) else []
 week_custom = [[w, n] for w, n in zip(weeks_iso, trend["episodes_opened"], strict=True)] if len(trend) else []
 c1, c2, c3 = st.columns(3)
@@ -247,7 +247,7 @@ with c3:
 st.subheader("Who speaks to each client")
 st.caption(f"Distinct people who wrote for each side in the period. More than {IDEAL_VOICES} agency voices "
            "means the client has no single point of contact. Click a bar to filter by the client.")
-voices = common.call(replies.voices)
+voices = replies.voices(con, ctx)
 ranked = voices.sort_values(["agency_voices", "client_name"], ascending=[False, True], kind="stable") \
     if len(voices) else voices
 spoken = ranked[ranked["agency_voices"] > 0] if len(ranked) else ranked

@@ -9,8 +9,8 @@ import time
 import pandas as pd
 
 from data.settings import parse_settings
-from metrics import context
-from metrics.context import Context, Filters, cached_mart, clear_mart_cache
+from metrics import cache
+from metrics.context import Context, Filters, cached_mart
 
 
 def test_a_period_is_the_n_days_ending_on_as_of_date_in_agency_time() -> None:
@@ -41,7 +41,7 @@ def _mart(calls: list[int], delay: float = 0.0):
 
 
 def test_concurrent_sessions_asking_for_one_cold_mart_build_it_once(con) -> None:
-    clear_mart_cache()
+    cache.clear()
     calls: list[int] = []
     build = _mart(calls, delay=0.3)
     ctx = Context.build(parse_settings({}), "2026-11-20T18:00:00", 7)
@@ -60,8 +60,8 @@ def test_concurrent_sessions_asking_for_one_cold_mart_build_it_once(con) -> None
 
 
 def test_the_mart_cache_drops_the_oldest_marts_beyond_its_byte_budget(con, monkeypatch) -> None:
-    clear_mart_cache()
-    monkeypatch.setattr(context, "MART_CACHE_BYTES", 1)  # every new mart pushes the older ones out
+    cache.clear()
+    monkeypatch.setattr(cache, "MAX_BYTES", 1)  # every new mart pushes the older ones out
     calls: list[int] = []
     build = _mart(calls)
     s = parse_settings({})
@@ -69,4 +69,4 @@ def test_the_mart_cache_drops_the_oldest_marts_beyond_its_byte_budget(con, monke
     build(con, Context.build(s, "2026-11-19T18:00:00", 7))
     build(con, Context.build(s, "2026-11-20T18:00:00", 7))
     assert len(calls) == 3
-    clear_mart_cache()
+    cache.clear()

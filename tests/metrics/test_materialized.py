@@ -12,8 +12,8 @@ import pytest
 from data import marts, store
 from data.settings import SAMPLE_DIR, Settings, load_settings
 from data.sync import run_sync
-from metrics import materialized
-from metrics.context import Context, clear_mart_cache, data_version
+from metrics import cache, materialized
+from metrics.context import Context, data_version
 from metrics.summaries import family_marts
 
 # The sample's reference time, then moments where the cut matters: mid-week with replies
@@ -67,7 +67,7 @@ def test_marts_cut_from_the_tables_equal_marts_computed_from_the_loaded_tabs(
         synced_sample: Path, without_tables: Path, as_of: str) -> None:
     settings = load_settings(None)
     ctx = Context.build(settings, as_of, 7)
-    clear_mart_cache()
+    cache.clear()
     fast, slow = (store.connect(p, read_only=True) for p in (synced_sample, without_tables))
     try:
         assert data_version(fast) != data_version(slow)

@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 
 from data import store
 from data.settings import Settings, parse_settings
-from metrics import replies
+from metrics import cache, replies
 from metrics.catalogue import summarize, summary_record
-from metrics.context import Context, Filters, clear_mart_cache
+from metrics.context import Context, Filters
 from tests.conftest import MINIMAL_TABS, load_tabs, with_rows
 
 MSG_HEADER = MINIMAL_TABS["messages"][0]
@@ -559,7 +559,7 @@ def replace_messages(con: duckdb.DuckDBPyConnection, df: pd.DataFrame) -> None:
         cur.close()
     # A write that bypasses the sync must rebuild the materialized marts and drop the cached ones itself.
     store.rebuild_marts(con)
-    clear_mart_cache()
+    cache.clear()
 
 
 def mart_episodes(mart: pd.DataFrame) -> set[tuple]:

@@ -100,7 +100,7 @@ def edited_copy(db: Path, folder: Path, *statements: str) -> Path:
     """A copy of db changed by SQL statements, its mart tables rebuilt as a sync would."""
     import shutil
 
-    from metrics.context import clear_mart_cache
+    from metrics import cache
 
     path = folder / "pulse.duckdb"
     shutil.copy(db, path)
@@ -109,7 +109,7 @@ def edited_copy(db: Path, folder: Path, *statements: str) -> Path:
         for sql in statements:
             con.execute(sql)
         store.rebuild_marts(con)  # the marts denormalise names: a write outside the sync rebuilds them
-        clear_mart_cache()
+        cache.clear()
     finally:
         con.close()
     return path

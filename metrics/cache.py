@@ -59,18 +59,18 @@ def memo(key: tuple, build: Callable[[], Any]) -> Any:
 
 
 def per_load(fn: F) -> F:
-    """Cache fn(con, ctx, *args) per (load, settings, as_of, period, filters, args).
+    """Cache fn(con, ctx, ...) per (load, settings, as_of, period, filters, arguments).
 
     The key's load is read from the same snapshot the function then reads, so an answer is
     never filed under another load. Callers get a shallow copy (pandas copies on write), so
     a page that adds a column never changes what the next page is served.
     """
     @functools.wraps(fn)
-    def cached(con: Any, ctx: Any, *args: Any) -> Any:
+    def cached(con: Any, ctx: Any, *args: Any, **kwargs: Any) -> Any:
         with snapshot(con) as snap:
             key = ("result", fn.__module__, fn.__qualname__, snap.version, repr(ctx.settings), ctx.as_of.value,
-                   ctx.period_days, ctx.filters, args)
-            return _fresh(memo(key, lambda: fn(snap, ctx, *args)))
+                   ctx.period_days, ctx.filters, args, tuple(sorted(kwargs.items())))
+            return _fresh(memo(key, lambda: fn(snap, ctx, *args, **kwargs)))
 
     cached.uncached = fn  # type: ignore[attr-defined]
     return cached  # type: ignore[return-value]

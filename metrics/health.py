@@ -49,8 +49,8 @@ from data.marts import CLIENTS_SQL
 from metrics.cache import per_load
 from metrics.catalogue import family, run_over
 from metrics.context import Context, Filters, apply_filters, client_filter_sql, memo, snapshot
+from metrics.families import family_marts
 from metrics.replies import voices_sql
-from metrics.summaries import family_marts
 
 __all__ = [
     "HEALTH_WINDOW_DAYS",

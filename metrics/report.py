@@ -23,9 +23,9 @@ from data import store
 from data.settings import SettingsError, load_settings
 from metrics.catalogue import metric, summarize, summary_records
 from metrics.context import Context, parse_as_of, query_df, snapshot
+from metrics.families import FAMILIES, family_marts
 from metrics.health import client_health
 from metrics.replies import voices
-from metrics.summaries import family_marts
 
 # The SPEC §9 JSON: family → the catalogue metrics it lists, in order.
 SUMMARY_KEYS: dict[str, list[str]] = {
@@ -118,9 +118,8 @@ def default_as_of(con: duckdb.DuckDBPyConnection) -> str | None:
 def text_report(rep: dict[str, Any]) -> str:
     """The same numbers as the JSON, laid out for a weekly email."""
     lines = [f"Agency Pulse — week {rep['period']['start']} to {rep['period']['end']} (as of {rep['as_of']})", ""]
-    titles = {"deadlines": "Deadlines", "replies": "Replies", "approvals": "Approvals", "feedback": "Feedback"}
     for fam, keys in SUMMARY_KEYS.items():
-        lines.append(titles[fam])
+        lines.append(FAMILIES[fam].title)
         for k in keys:
             m = metric(k)
             lines.append(f"  {m.label:<28} {m.fmt(rep[fam][k]):>10}")

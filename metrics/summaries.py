@@ -14,26 +14,14 @@ import duckdb
 from metrics.cache import per_load
 from metrics.catalogue import summary_records
 from metrics.context import Context, Filters
+from metrics.families import NAMES, family_marts
 
-__all__ = ["FAMILIES", "family_marts", "headline"]
-
-FAMILIES: tuple[str, ...] = ("deadlines", "replies", "approvals", "feedback")
-
-
-def family_marts(con: duckdb.DuckDBPyConnection, ctx: Context, families: tuple[str, ...] = FAMILIES) -> dict[str, Any]:
-    """Each family's mart at ctx (one row per deliverable, reply episode, approval round, response)."""
-    from metrics.approvals import rounds
-    from metrics.deadlines import deliverables
-    from metrics.feedback import responses
-    from metrics.replies import episodes
-
-    builders = {"deadlines": deliverables, "replies": episodes, "approvals": rounds, "feedback": responses}
-    return {f: builders[f](con, ctx) for f in families}
+__all__ = ["headline"]
 
 
 @per_load
 def headline(con: duckdb.DuckDBPyConnection, ctx: Context,
-             families: tuple[str, ...] = FAMILIES) -> tuple[dict[str, Any], dict[str, Any]]:
+             families: tuple[str, ...] = NAMES) -> tuple[dict[str, Any], dict[str, Any]]:
     """(this period's, the previous period's) catalogue metrics of the families, one dict each.
 
     Metric names do not collide across families, so each period is one flat dict.

@@ -14,7 +14,7 @@ from data.settings import SAMPLE_DIR, Settings, load_settings
 from data.sync import run_sync
 from metrics import cache, materialized
 from metrics.context import Context, data_version
-from metrics.summaries import family_marts
+from metrics.families import family_marts
 
 # The sample's reference time, then moments where the cut matters: mid-week with replies
 # and approvals still in flight, a Sunday night, and early in the sample's history.

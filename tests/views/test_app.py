@@ -261,7 +261,7 @@ def test_a_page_that_fails_shows_an_error_id_and_no_traceback(app, monkeypatch: 
                                                              caplog: pytest.LogCaptureFixture) -> None:
     from metrics import cache, summaries
 
-    def broken(con, ctx, families=summaries.FAMILIES):
+    def broken(con, ctx, families=()):
         raise RuntimeError("secret detail /home/agency/path")
 
     monkeypatch.setattr(summaries, "headline", broken)

@@ -8,20 +8,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from views import common
+from views import common, registry
 
 st.set_page_config(page_title="Agency Pulse", page_icon=":material/monitor_heart:", layout="wide")
 
-PAGES = [
-    st.Page("views/overview.py", title="Weekly review", icon=":material/dashboard:", url_path="overview",
-            default=True),
-    st.Page("views/deadlines.py", title="Deadlines", icon=":material/event_busy:", url_path="deadlines"),
-    st.Page("views/unanswered.py", title="Unanswered", icon=":material/mark_chat_unread:", url_path="unanswered"),
-    st.Page("views/approvals.py", title="Approvals", icon=":material/approval:", url_path="approvals"),
-    st.Page("views/feedback.py", title="Feedback", icon=":material/reviews:", url_path="feedback"),
-    st.Page("views/clients.py", title="Clients", icon=":material/groups:", url_path="clients"),
-    st.Page("views/data.py", title="Data", icon=":material/database:", url_path="data"),
-]
+PAGES = [st.Page(p.file, title=p.title, icon=p.icon, url_path=p.key, default=p.key == registry.DEFAULT)
+         for p in registry.PAGES]
 nav = st.navigation(PAGES)
 try:
     with common.pinned() as snapshot:  # one load for everything this run draws

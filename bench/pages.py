@@ -16,8 +16,9 @@ from typing import Any
 
 from bench.common import fmt_s, log, md_table
 from bench.workbooks import million_messages_db, sample_db
+from views import registry
 
-PAGES = ("overview", "deadlines", "unanswered", "approvals", "feedback", "clients", "data")
+PAGES = tuple(p.key for p in registry.PAGES)
 TARGETS_S = {"sample": 0.150, "1M": 0.500}
 AS_OF = "2026-11-20"
 
@@ -63,8 +64,8 @@ def _time_page(page: str, db: Path, labels: list[str], runs: int) -> dict[str, A
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
     at.query_params["as_of"] = AS_OF
     at.run()
-    if page != "overview":
-        at.switch_page(f"views/{page}.py").run()
+    if page != registry.DEFAULT:
+        at.switch_page(registry.page(page).file).run()
     assert not at.exception, at.exception
     cold, warm = [], []
     fresh = iter(labels)

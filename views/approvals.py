@@ -21,7 +21,7 @@ MAX_BARS = 30
 DATE = "ddd DD MMM YYYY"
 
 
-con, ctx = common.open_page("Approvals")
+con, ctx = common.open_page("approvals")
 st.caption("What is stuck with the client: approval rounds waiting for an answer, how long each client "
            "takes to approve, and how many rounds it takes to get a yes.")
 

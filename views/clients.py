@@ -86,7 +86,7 @@ def section_table(df, key, columns, empty):
     common.table(df[list(columns)], key=key, page_size=10, column_config=columns)
 
 
-con, ctx = common.open_page("Clients")
+con, ctx = common.open_page("clients")
 
 board = health.client_health(con, ctx)
 if board.empty:

@@ -32,6 +32,7 @@ from metrics.catalogue import Metric, metric
 from metrics.context import Context, Filters, filter_options, parse_as_of
 from metrics.context import client_names as metric_client_names
 from views import figures as fg
+from views import registry
 from views.selection import selection_to_filters
 
 # Tests and the browser suite point the app at their own files through these.
@@ -218,12 +219,14 @@ def context() -> Context:
 
 # --- page furniture -------------------------------------------------------------------------
 
-def open_page(title: str) -> tuple[duckdb.DuckDBPyConnection, Context]:
-    """What every page starts with: its header; returns this run's snapshot and Context.
+def open_page(key: str) -> tuple[duckdb.DuckDBPyConnection, Context]:
+    """What every page starts with: its header (its title from the registry); returns this
+    run's snapshot and Context.
 
     With nothing loaded yet (a first sync that failed, an empty file) the page says what
     happened and how to fix it, and stops: there is no number to draw.
     """
+    title = registry.page(key).title
     con = reader()
     if not store.has_data(con):
         st.title(title)
@@ -246,7 +249,7 @@ def no_data(con: duckdb.DuckDBPyConnection) -> None:
     st.markdown("Check `source` in `pulse.toml` (a Google Sheets URL shared with the service account, an `.xlsx` "
                 "file or a folder of `.csv` files) and the credentials in `.streamlit/secrets.toml`, then press "
                 "**Sync now** on the Data page.")
-    st.page_link("views/data.py", label="Open the Data page", icon=":material/database:")
+    st.page_link(registry.page("data").file, label="Open the Data page", icon=":material/database:")
 
 
 def show_error(exc: BaseException) -> None:

@@ -6,10 +6,10 @@ import streamlit as st
 
 from data.template import build_template
 from metrics import quality
-from views import common
+from views import common, registry
 
 con = common.reader()
-st.title("Data")
+st.title(registry.page("data").title)
 st.caption("Where the numbers come from, what was loaded, and every row that was not. "
            "The global filters do not apply here.")
 common.data_stamp(con)

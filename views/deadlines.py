@@ -32,7 +32,7 @@ LATE, ON_TIME, MUTED = "#d9480f", "#2b8a3e", "#a5c8ee"
 MAX_BARS = 30
 
 
-con, ctx = common.open_page("Deadlines")
+con, ctx = common.open_page("deadlines")
 st.caption("What slipped: deliveries measured against the deadline first agreed (baseline), "
            "what is overdue right now, and which deadlines were moved.")
 

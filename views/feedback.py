@@ -15,7 +15,7 @@ from metrics.catalogue import metric
 from views import common
 from views import figures as fg
 
-con, ctx = common.open_page("Feedback")
+con, ctx = common.open_page("feedback")
 
 TREND_DAYS = feedback.TREND_DAYS
 SILENT_DAYS = 90

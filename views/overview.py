@@ -12,7 +12,7 @@ import streamlit as st
 
 from metrics import approvals, deadlines, health, replies, summaries
 from metrics.catalogue import metric
-from views import common
+from views import common, registry
 from views import figures as fg
 
 TILES = ["on_time_rate", "open_overdue", "awaiting_agency", "oldest_wait_hours", "sla_breach_rate", "pending",
@@ -76,7 +76,7 @@ def trend_chart(dl, rp):
     return common.style(fig, height=380)
 
 
-con, ctx = common.open_page("Weekly review")
+con, ctx = common.open_page("overview")
 
 now, prev = summaries.headline(con, ctx)
 common.kpi_tiles(TILES, now, prev, per_row=4)
@@ -111,7 +111,7 @@ else:
             "_reason": st.column_config.TextColumn("Why (the main issue)", width="large",
                                                    help="What the main issue's score is made of."),
         })
-        st.page_link("views/clients.py", label="Every client's health, signal by signal",
+        st.page_link(registry.page("clients").file, label="Every client's health, signal by signal",
                      icon=":material/arrow_forward:")
 
 # --- most urgent items ------------------------------------------------------------------------
@@ -135,7 +135,8 @@ with c1:
         "days_overdue": st.column_config.NumberColumn(
             "Overdue", format="%.0f d", help="Working days past the current due date."),
         "project_manager": st.column_config.TextColumn("Project manager"),
-    }, "overview_overdue", "No open deliverable is past its due date.", "views/deadlines.py", "All deadlines")
+    }, "overview_overdue", "No open deliverable is past its due date.", registry.page("deadlines").file,
+        "All deadlines")
 with c2:
     urgent_list("**Clients waiting on us**, longest wait first", replies.queue(con, ctx, "agency"), {
         "client_name": st.column_config.TextColumn("Client"),
@@ -145,7 +146,7 @@ with c2:
         "owner": st.column_config.TextColumn("Account manager"),
         "breached": st.column_config.CheckboxColumn(
             "Past SLA", help="Already waiting longer than the channel's reply SLA."),
-    }, "overview_queue", "No client message is waiting for a reply.", "views/unanswered.py",
+    }, "overview_queue", "No client message is waiting for a reply.", registry.page("unanswered").file,
         "All unanswered threads")
 with c3:
     pend = approvals.pending_list(con, ctx)
@@ -156,7 +157,8 @@ with c3:
         "age_days": st.column_config.NumberColumn(
             "Waiting", format="%.0f d", help="Working days since the round was sent."),
         "approver": st.column_config.TextColumn("Approver"),
-    }, "overview_approvals", "No approval round is past its deadline.", "views/approvals.py", "All approvals")
+    }, "overview_approvals", "No approval round is past its deadline.", registry.page("approvals").file,
+        "All approvals")
 
 # --- trend --------------------------------------------------------------------------------------
 dl = deadlines.deadline_trend(con, ctx, TREND_WEEKS)

@@ -17,7 +17,7 @@ from metrics.health import IDEAL_VOICES
 from views import common
 from views import figures as fg
 
-con, ctx = common.open_page("Unanswered")
+con, ctx = common.open_page("unanswered")
 
 SIDE_LABELS = {"agency": "Clients waiting on us", "client": "We wait on clients"}
 NO_OWNER = "(no account manager)"

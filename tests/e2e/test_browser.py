@@ -6,17 +6,11 @@ import re
 
 import pytest
 
+from views import registry
+
 pytestmark = pytest.mark.e2e
 
-PAGES = {
-    "overview": "Weekly review",
-    "deadlines": "Deadlines",
-    "unanswered": "Unanswered",
-    "approvals": "Approvals",
-    "feedback": "Feedback",
-    "clients": "Clients",
-    "data": "Data",
-}
+PAGES = {p.key: p.title for p in registry.PAGES}
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 

@@ -13,9 +13,10 @@ from data import store
 from data.settings import ROOT, SAMPLE_DIR, Settings
 from data.sync import run_sync
 from data.template import TEMPLATE_PATH
+from views import registry
 
 APP = str(ROOT / "app.py")
-PAGES = ["overview", "deadlines", "unanswered", "approvals", "feedback", "clients", "data"]
+PAGES = [p.key for p in registry.PAGES]
 SAMPLE_AS_OF = dt.date(2026, 11, 20)
 
 
@@ -45,14 +46,14 @@ def empty_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def app(monkeypatch: pytest.MonkeyPatch, sample_db: Path) -> Callable[..., AppTest]:
     """Returns open(page, db=sample, query={...}) → an AppTest that has run that page."""
 
-    def open_page(page: str = "overview", db: Path | None = None, query: dict | None = None) -> AppTest:
+    def open_page(page: str = registry.DEFAULT, db: Path | None = None, query: dict | None = None) -> AppTest:
         monkeypatch.setenv("PULSE_DB", str(db or sample_db))
         at = AppTest.from_file(APP, default_timeout=120)
         for k, v in (query or {}).items():
             at.query_params[k] = v
         at.run()
-        if page != "overview":
-            at.switch_page(f"views/{page}.py").run()
+        if page != registry.DEFAULT:
+            at.switch_page(registry.page(page).file).run()
         return at
 
     return open_page

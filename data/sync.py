@@ -55,15 +55,12 @@ def source_kind(source: str) -> str:
 
 
 def read_secrets(path: Path | None = None) -> Mapping[str, Any]:
-    """The [gcp_service_account] section lives in .streamlit/secrets.toml (never committed)."""
-    path = path or SECRETS_PATH
-    try:
-        import streamlit as st
+    """The [gcp_service_account] section lives in .streamlit/secrets.toml (never committed).
 
-        if st.runtime.exists():
-            return dict(st.secrets)
-    except Exception:
-        pass
+    Read from the file itself, the same one Streamlit reads: getting data in knows nothing of
+    the dashboard, and the command line and *Sync now* see the same credentials.
+    """
+    path = path or SECRETS_PATH
     if path.exists():
         return tomllib.loads(path.read_text(encoding="utf-8"))
     return {}

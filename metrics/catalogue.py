@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 
 from metrics.context import Filters, mart_filter_sql
+from metrics.formats import show
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class Metric:
     flow: bool = False  # counts events in the period (can be trended by week)
 
     def fmt(self, value: Any) -> str:
-        return format_value(value, self.format)
+        return show(value, self.format)
 
 
 def _count(cond: str) -> str:
@@ -192,23 +193,6 @@ def metric(name: str) -> Metric:
 
 def family(name: str) -> list[Metric]:
     return [m for m in METRICS if m.family == name]
-
-
-def format_value(value: Any, fmt: str) -> str:
-    """How a number is shown on a tile or in the text report; None is an em dash."""
-    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
-        return "—"
-    if fmt == "int":
-        return f"{round(value):,}"
-    if fmt == "pct":
-        return f"{100 * value:.0f}%"
-    if fmt == "hours":
-        return f"{value:,.1f} h"
-    if fmt == "days":
-        return f"{value:+.1f} d" if value < 0 else f"{value:,.1f} d"
-    if fmt == "score":
-        return f"{value:.0f}"
-    return f"{value:,.2f}"
 
 
 def summarize(

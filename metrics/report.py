@@ -12,7 +12,6 @@ import argparse
 import json
 import math
 import sys
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from data.settings import SettingsError, load_settings
 from metrics.catalogue import metric, summarize, summary_records
 from metrics.context import Context, parse_as_of, query_df, snapshot
 from metrics.families import FAMILIES, family_marts
+from metrics.formats import plain
 from metrics.health import client_health
 from metrics.replies import voices
 
@@ -51,22 +51,6 @@ CLIENT_KEYS: dict[str, tuple[str, str]] = {
 }
 
 
-def clean_number(value: Any, fmt: str) -> Any:
-    """Counts as ints, everything else rounded to 2 decimals (half up), undefined as None."""
-    if value is None or value is pd.NA:
-        return None
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return value
-    if math.isnan(f):
-        return None
-    if fmt == "int":
-        return round(f)
-    # Half up, as a spreadsheet's ROUND does (3.125 → 3.13), so hand checks agree.
-    return float(Decimal(repr(f)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-
-
 def build_report(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, Any]:
     """SPEC §9's report object for ctx (its filters are ignored: the report is agency-wide)."""
     with snapshot(con) as snap:  # every number of the report from one load
@@ -81,7 +65,7 @@ def _build_report(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, Any
     }
     records = summary_records(con, {fam: (fam, m[fam]) for fam in SUMMARY_KEYS})
     for fam, keys in SUMMARY_KEYS.items():
-        out[fam] = {k: clean_number(records[fam].get(k), metric(k).format) for k in keys}
+        out[fam] = {k: plain(records[fam].get(k), metric(k).format) for k in keys}
 
     clients = query_df(con, "SELECT client_id, client_name FROM clients ORDER BY client_id")
     per_client = clients.copy()
@@ -104,7 +88,7 @@ def _build_report(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, Any
             value = rec.get(name)
             if fmt == "int" and (value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))):
                 value = 0  # a client with no rows in a mart has a count of 0, not null
-            row[key] = clean_number(value, fmt)
+            row[key] = plain(value, fmt)
         rows.append(row)
     out["clients"] = rows
     return out

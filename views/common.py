@@ -27,8 +27,8 @@ import streamlit as st
 from data import store
 from data.settings import Settings, load_settings
 from data.sync import SyncOutcome, run_sync
-from metrics import quality, summaries
-from metrics.catalogue import Metric, metric
+from metrics import formats, quality, summaries
+from metrics.catalogue import metric
 from metrics.context import Context, Filters, filter_options, parse_as_of
 from metrics.context import client_names as metric_client_names
 from views import figures as fg
@@ -306,23 +306,6 @@ def plot_text(text: Any) -> str:
     return html.escape("" if text is None else str(text), quote=False)
 
 
-def _delta(m: Metric, now: Any, prev: Any) -> str | None:
-    if now is None or prev is None or pd.isna(now) or pd.isna(prev):
-        return None
-    d = float(now) - float(prev)
-    if m.format == "pct":
-        return f"{100 * d:+.0f} pts"
-    if m.format == "int":
-        return f"{d:+,.0f}"
-    if m.format == "hours":
-        return f"{d:+.1f} h"
-    if m.format == "days":
-        return f"{d:+.1f} d"
-    if m.format == "score":
-        return f"{d:+.0f}"
-    return f"{d:+.2f}"
-
-
 def kpi_tiles(names: Sequence[str], now: dict[str, Any], prev: dict[str, Any] | None = None,
               per_row: int | None = None) -> None:
     """One tile per catalogue metric: value, change vs the previous period, definition on hover."""
@@ -332,7 +315,7 @@ def kpi_tiles(names: Sequence[str], now: dict[str, Any], prev: dict[str, Any] | 
         for col, name in zip(st.columns(len(row)), row, strict=True):
             m = metric(name)
             value = now.get(name)
-            delta = _delta(m, value, prev.get(name)) if prev is not None else None
+            delta = formats.change(value, prev.get(name), m.format) if prev is not None else None
             color = {"higher": "normal", "lower": "inverse"}.get(m.better or "", "off")
             arrow = "auto"
             if delta is not None and delta.lstrip("+-").rstrip(" ptshd") in ("0", "0.0", "0.00"):

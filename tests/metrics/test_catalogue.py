@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 
 from metrics import catalogue
-from metrics.catalogue import METRICS, format_value, metric, summarize
+from metrics.catalogue import METRICS, metric, summarize
 from metrics.docs import DOCS_PATH, render
+from metrics.formats import show
 from metrics.report import CLIENT_KEYS, SUMMARY_KEYS
 
 
@@ -48,7 +49,7 @@ def test_the_metric_dictionary_docs_are_up_to_date() -> None:
      (-1.0, "days", "-1.0 d"), (1234, "int", "1,234"), (66.666, "score", "67")],
 )
 def test_format_value(value, fmt, shown) -> None:
-    assert format_value(value, fmt) == shown
+    assert show(value, fmt) == shown
 
 
 def test_an_empty_mart_gives_zero_counts_and_null_rates(con) -> None:
@@ -124,6 +125,6 @@ def test_expressions_only_use_mart_columns_and_sql() -> None:
     (float("nan"), "pct", None), (None, "hours", None), (-0.125, "days", -0.13),
 ])
 def test_report_numbers_round_half_up_to_two_decimals(value, fmt, out) -> None:
-    from metrics.report import clean_number
+    from metrics.formats import plain
 
-    assert clean_number(value, fmt) == out
+    assert plain(value, fmt) == out

@@ -55,11 +55,11 @@ from metrics.replies import voices_sql
 __all__ = [
     "HEALTH_WINDOW_DAYS",
     "SIGNALS",
+    "SIGNAL_DEFINITIONS",
     "SIGNAL_LABELS",
     "client_health",
     "health_breakdown",
     "health_context",
-    "main_issue",
     "score_clients",
     "signal_scores",
     "voices_score",
@@ -74,6 +74,15 @@ SIGNAL_LABELS: dict[str, str] = {
     "feedback": "Feedback",
     "voices": "Single point of contact",
 }
+# What each signal measures, in a director's words (tooltips, the docs).
+SIGNAL_DEFINITIONS: dict[str, str] = {
+    "delivery": "On-time share of the deliverables delivered in the health window plus those overdue now.",
+    "responsiveness": "100 × (1 − SLA breach rate) over the client requests opened in the health window.",
+    "approvals": "Share of approval rounds (answered in the window or pending) within the client's deadline.",
+    "feedback": "Average feedback score on a 0–100 axis over the health window.",
+    "voices": "100 with up to 2 agency people writing to the client, 20 points less per extra person.",
+}
+NO_MAIN_ISSUE = "No points lost"
 IDEAL_VOICES = 2  # up to this many agency voices per client costs nothing
 VOICE_PENALTY = 20.0  # points per agency voice beyond IDEAL_VOICES
 _EPS = 1e-9
@@ -123,17 +132,16 @@ def score_clients(signals: pd.DataFrame, weights: dict[str, float]) -> pd.DataFr
     for i, s in enumerate(SIGNALS):
         out[f"{s}_weight"] = eff[:, i]
         out[f"{s}_points_lost"] = lost[:, i]
+    # The main issue: the signal that lost the most points (the first of SIGNALS on a tie);
+    # none when no signal lost any.
+    most_lost = np.where(np.isnan(lost), -np.inf, lost)
+    first_max = most_lost.argmax(axis=1) if n else np.zeros(0, dtype=int)
+    most = most_lost[np.arange(n), first_max]
+    out["main_issue"] = pd.Series(np.where(most > _EPS, np.array(SIGNALS, dtype=object)[first_max], None),
+                                  index=out.index, dtype=object)
+    out["main_issue_label"] = [SIGNAL_LABELS.get(m, NO_MAIN_ISSUE) if isinstance(m, str) else NO_MAIN_ISSUE
+                               for m in out["main_issue"]]
     return out
-
-
-def main_issue(row: pd.Series) -> str | None:
-    """The signal that lost the most points (the first of SIGNALS on a tie); None when none lost any."""
-    best, best_lost = None, _EPS
-    for s in SIGNALS:
-        v = row.get(f"{s}_points_lost")
-        if v is not None and not pd.isna(v) and v > best_lost:
-            best, best_lost = s, float(v)
-    return best
 
 
 # ------------------------------------------------------------------------ the signals
@@ -305,14 +313,10 @@ def client_health(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
 def _score_all(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     sig = signal_scores(con, ctx)
     scored = score_clients(sig, ctx.settings.health_weights)
-    # main_issue() for every row at once: the first signal with the most points lost, if any.
-    lost = scored[[f"{s}_points_lost" for s in SIGNALS]].to_numpy(dtype="float64", na_value=np.nan)
-    lost = np.where(np.isnan(lost), -np.inf, lost)
-    first_max = lost.argmax(axis=1) if len(lost) else np.zeros(0, dtype=int)
-    most = lost[np.arange(len(lost)), first_max]
-    scored["main_issue"] = pd.Series(np.where(most > _EPS, np.array(SIGNALS, dtype=object)[first_max], None),
-                                     index=scored.index, dtype=object)
-    cols = ["client_id", "client_name", "account_manager", "tier", "health_score", "main_issue"]
+    scored["main_reason"] = [row[f"{m}_reason"] if isinstance(m, str) else "no signal lost any points"
+                             for m, (_, row) in zip(scored["main_issue"], scored.iterrows(), strict=True)]
+    cols = ["client_id", "client_name", "account_manager", "tier", "health_score", "main_issue", "main_issue_label",
+            "main_reason"]
     for s in SIGNALS:
         scored[f"{s}_score"] = scored[s]
         cols += [f"{s}_score", f"{s}_weight", f"{s}_points_lost", f"{s}_reason"]

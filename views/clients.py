@@ -20,13 +20,6 @@ from views import figures as fg
 TILES = ["health_score", "on_time_rate", "open_overdue", "awaiting_agency", "awaiting_client", "pending", "nps"]
 SIGNAL_COLORS = dict(zip(health.SIGNALS, common.PALETTE, strict=False))
 WINDOW = health.HEALTH_WINDOW_DAYS
-SIGNAL_HELP = {
-    "delivery": "On-time share of the deliverables delivered in the health window plus those overdue now.",
-    "responsiveness": "100 × (1 − SLA breach rate) over the client requests opened in the health window.",
-    "approvals": "Share of approval rounds (answered in the window or pending) within the client's deadline.",
-    "feedback": "Average feedback score on a 0–100 axis over the health window.",
-    "voices": "100 with up to 2 agency people writing to the client, 20 points less per extra person.",
-}
 
 
 def health_of(ctx, client_id):
@@ -39,10 +32,6 @@ def health_of(ctx, client_id):
 def text(value):
     """Sheet text for markdown: escaped, and a dash when blank."""
     return common.md_escape(value) if isinstance(value, str) and value.strip() else "—"
-
-
-def issue_label(signal):
-    return health.SIGNAL_LABELS.get(signal, "None") if isinstance(signal, str) else "None"
 
 
 def breakdown_chart(bd):
@@ -112,8 +101,7 @@ else:
     with top_right:
         st.markdown(f"Account manager **{text(row['account_manager'])}** · tier **{text(row['tier'])}**")
         if isinstance(row["main_issue"], str):
-            st.markdown(f"Main issue: **{common.md_escape(issue_label(row['main_issue']))}**, "
-                        f"{text(row[row['main_issue'] + '_reason'])}.")
+            st.markdown(f"Main issue: **{common.md_escape(row['main_issue_label'])}**, {text(row['main_reason'])}.")
         elif row["health_score"] == row["health_score"]:
             st.markdown("No signal lost any points.")
         st.caption(f"Health covers the {WINDOW} days to as-of, whatever the period; the other tiles cover the "
@@ -240,7 +228,7 @@ else:
     # --- every client -----------------------------------------------------------------------------
     st.subheader("All clients by health")
     st.caption(f"Lowest first. Signal scores are 0–100 over the last {WINDOW} days; blank = no data.")
-    table = ranked.assign(main_issue=[issue_label(s) for s in ranked["main_issue"]])
+    table = ranked.assign(main_issue=ranked["main_issue_label"])
     config = {
         "client_name": st.column_config.TextColumn("Client"),
         "client_id": st.column_config.TextColumn("Id", width=70),
@@ -253,5 +241,6 @@ else:
     }
     for s in health.SIGNALS:
         config[f"{s}_score"] = st.column_config.ProgressColumn(
-            health.SIGNAL_LABELS[s], min_value=0, max_value=100, format="%.0f", color="auto", help=SIGNAL_HELP[s])
+            health.SIGNAL_LABELS[s], min_value=0, max_value=100, format="%.0f", color="auto",
+            help=health.SIGNAL_DEFINITIONS[s])
     common.table(table[list(config)], key="clients_ranking", column_config=config, download="client-health")

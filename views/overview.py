@@ -21,16 +21,6 @@ AT_RISK = 10  # clients in the "lowest health" chart and table
 URGENT_ROWS = 5  # rows per urgent list
 TREND_WEEKS = 12
 SIGNAL_COLORS = dict(zip(health.SIGNALS, common.PALETTE, strict=False))
-NO_ISSUE = "None"
-
-
-def issue_label(signal):
-    return health.SIGNAL_LABELS.get(signal, NO_ISSUE) if isinstance(signal, str) else NO_ISSUE
-
-
-def issue_reason(row):
-    signal = row["main_issue"]
-    return row[f"{signal}_reason"] if isinstance(signal, str) else "no signal lost any points"
 
 
 def at_risk_chart(rows, score_fmt):
@@ -39,13 +29,13 @@ def at_risk_chart(rows, score_fmt):
         part = rows[rows["main_issue"].isna()] if signal is None else rows[rows["main_issue"] == signal]
         if part.empty:
             continue
-        label = issue_label(signal)
+        label = part["main_issue_label"].iloc[0]
         fig.add_bar(
             x=part["health_score"], y=part["client_id"], orientation="h", name=label,
             marker_color=SIGNAL_COLORS.get(signal, "#868e96"),
             text=[score_fmt(v) for v in part["health_score"]], textposition="outside", cliponaxis=False,
             customdata=[[cid, common.plot_text(name), label, common.plot_text(reason)]
-                        for cid, name, reason in zip(part["client_id"], part["client_name"], part["_reason"],
+                        for cid, name, reason in zip(part["client_id"], part["client_name"], part["main_reason"],
                                                      strict=True)],
             hovertemplate="<b>%{customdata[1]}</b> (%{customdata[0]})<br>Health score %{x:.0f}<br>"
                           "Main issue: %{customdata[2]}<br>%{customdata[3]}<extra></extra>",
@@ -91,7 +81,6 @@ if lowest.empty:
             f"approval round, a feedback response or a message to the client in the last "
             f"{health.HEALTH_WINDOW_DAYS} days.", icon=":material/monitor_heart:")
 else:
-    lowest["_reason"] = [issue_reason(r) for _, r in lowest.iterrows()]
     score_metric = metric("health_score")
     left, right = st.columns([5, 8], gap="large")
     with left:
@@ -99,8 +88,8 @@ else:
         st.caption("Click a bar to filter the whole dashboard by that client; the Clients page explains every "
                    "signal.")
     with right:
-        table = lowest.assign(main_issue=[issue_label(s) for s in lowest["main_issue"]])[
-            ["client_name", "health_score", "main_issue", "_reason"]]
+        table = lowest.assign(main_issue=lowest["main_issue_label"])[
+            ["client_name", "health_score", "main_issue", "main_reason"]]
         common.table(table, key="overview_at_risk", height=38 + 35 * len(table), column_config={
             "client_name": st.column_config.TextColumn("Client"),
             "health_score": st.column_config.ProgressColumn(
@@ -108,7 +97,7 @@ else:
                 help=common.help_for("health_score")),
             "main_issue": st.column_config.TextColumn("Main issue", width=130,
                                                       help="The signal that lost the most points."),
-            "_reason": st.column_config.TextColumn("Why (the main issue)", width="large",
+            "main_reason": st.column_config.TextColumn("Why (the main issue)", width="large",
                                                    help="What the main issue's score is made of."),
         })
         st.page_link(registry.page("clients").file, label="Every client's health, signal by signal",

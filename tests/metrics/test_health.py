@@ -11,7 +11,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from data.settings import DEFAULT_HEALTH_WEIGHTS, Settings, parse_settings
-from metrics import health
 from metrics.context import Context, Filters
 from metrics.health import SIGNALS, client_health, health_breakdown, score_clients, voices_score
 from tests.conftest import MINIMAL_TABS
@@ -37,7 +36,7 @@ def test_all_signals_weighted_mean_and_points_lost() -> None:
     assert out["feedback_points_lost"] == pytest.approx(5)
     assert out["delivery_points_lost"] == 0 and out["voices_points_lost"] == 0
     assert [out[f"{s}_weight"] for s in SIGNALS] == pytest.approx([0.25, 0.25, 0.15, 0.25, 0.10])
-    assert health.main_issue(out) == "responsiveness"
+    assert out["main_issue"] == "responsiveness"
 
 
 def test_a_missing_signal_renormalises_the_others() -> None:
@@ -58,17 +57,17 @@ def test_two_signals_only() -> None:
     # approvals .15 and voices .10 → effective .6 and .4: .6 × 40 + .4 × 100 = 64
     assert out["health_score"] == pytest.approx(64)
     assert out["approvals_points_lost"] == pytest.approx(36)
-    assert health.main_issue(out) == "approvals"
+    assert out["main_issue"] == "approvals"
 
 
 def test_no_signal_at_all_gives_a_null_score() -> None:
     out = score_clients(signals((NAN, NAN, NAN, NAN, NAN), (100, 100, 100, 100, 100)), W)
     assert math.isnan(out["health_score"].iloc[0])
     assert out.loc[0, [f"{s}_points_lost" for s in SIGNALS]].isna().all()
-    assert health.main_issue(out.iloc[0]) is None
+    assert out["main_issue"].iloc[0] is None and out["main_issue_label"].iloc[0] == "No points lost"
     # a perfect client lost nothing: no main issue
     assert out["health_score"].iloc[1] == 100
-    assert health.main_issue(out.iloc[1]) is None
+    assert out["main_issue"].iloc[1] is None
 
 
 def test_only_zero_weight_signals_is_no_score() -> None:

@@ -49,7 +49,7 @@ def test_the_clients_at_risk_are_the_lowest_health_scores_with_their_main_issue_
     assert table["health_score"].tolist() == pytest.approx(lowest["health_score"].tolist())
     assert table["main_issue"].tolist() == [health.SIGNAL_LABELS[s] for s in lowest["main_issue"]]
     worst = lowest.iloc[0]
-    assert table["_reason"].iloc[0] == worst[f"{worst['main_issue']}_reason"]
+    assert table["main_reason"].iloc[0] == worst[f"{worst['main_issue']}_reason"]
 
 
 def test_clicking_an_at_risk_bar_filters_the_dashboard_by_that_client(app, sample_view):

@@ -7,21 +7,38 @@ plotly's canonical form (titles as {"text": ...}, nested properties as nested di
 and hand them to plotly without validation. With PULSE_STRICT_CHARTS set (the test
 suite sets it) every figure is also validated by plotly and must come out unchanged,
 so a misspelt property fails a test instead of vanishing from a chart.
+
+Skipping validation uses plotly's private `_validate=False` and its `shapeannotation`
+helper, which a plotly release could change. So production guards itself too: the first
+chart of a process builds a probe figure both ways (here, and through plotly's public
+API) and, unless they come out identical, every chart of that process goes through the
+public API (validated: slower, never wrong) and the server log says why. requirements.txt
+pins plotly to the minor version this was checked against.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
+import sys
+import threading
 from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
-from plotly.shapeannotation import axis_spanning_shape_annotation
 
-__all__ = ["STRICT_ENV", "Bar", "Figure", "Histogram", "Scatter", "check_canonical", "make_subplots"]
+try:  # private: its absence sends every chart through the public API (see fast_path_ok)
+    from plotly.shapeannotation import axis_spanning_shape_annotation
+except ImportError:  # pragma: no cover - depends on the installed plotly
+    axis_spanning_shape_annotation = None
+
+__all__ = ["STRICT_ENV", "Bar", "Figure", "Histogram", "Scatter", "check_canonical", "fast_path_ok", "make_subplots",
+           "probe_differences"]
+
+log = logging.getLogger("agency_pulse")
 
 STRICT_ENV = "PULSE_STRICT_CHARTS"
 
@@ -154,8 +171,13 @@ class Figure:
         _merge(shape, _expand({k: v for k, v in props.items() if k not in label}))
         self.layout.setdefault("shapes", []).append(shape)
         if label:
-            note = axis_spanning_shape_annotation(None, kind, span, label)
-            self.layout.setdefault("annotations", []).append(_plain(_expand({**note, **refs})))
+            if axis_spanning_shape_annotation is not None and (getattr(_PROBING, "on", False) or fast_path_ok()):
+                note = _plain(_expand({**axis_spanning_shape_annotation(None, kind, span, label), **refs}))
+            else:  # plotly's public API places the label
+                public = go.Figure()
+                getattr(public, f"add_{kind}")(span["x0"] if kind == "vline" else span["y0"], **label)
+                note = public.layout.annotations[-1].to_plotly_json()
+            self.layout.setdefault("annotations", []).append(note)
         return self
 
     def add_vline(self, x: Any, **props: Any) -> Figure:
@@ -172,7 +194,78 @@ class Figure:
         spec = {"data": self.data, "layout": self.layout}
         if os.environ.get(STRICT_ENV):
             check_canonical(spec)
-        return go.Figure(spec, _validate=False)
+        if fast_path_ok():
+            return go.Figure(spec, _validate=False)
+        return go.Figure(spec)
+
+
+_FAST: dict[str, bool] = {}
+_FAST_LOCK = threading.Lock()
+_PROBING = threading.local()  # the probe itself takes the fast path, to compare it
+
+
+def fast_path_ok() -> bool:
+    """Whether figures may skip plotly's validation: checked once per process on a probe."""
+    if "ok" not in _FAST:
+        with _FAST_LOCK:
+            if "ok" not in _FAST:
+                diffs = probe_differences()
+                if diffs:
+                    log.warning("plotly %s builds the probe chart differently without validation; charts go "
+                                "through plotly's public API in this process: %s", _plotly_version(), diffs[:5])
+                _FAST["ok"] = not diffs
+    return _FAST["ok"]
+
+
+def _plotly_version() -> str:
+    import plotly
+
+    return plotly.__version__
+
+
+def _probe(lib: Any) -> Any:
+    """One figure using every call the pages make, built by lib (this module or plotly's go)."""
+    fig = lib.Figure(lib.Bar(x=[1, 2], y=["a", "b"], orientation="h", marker_color="#d9480f",
+                             customdata=[["C1", "a"], ["C2", "b"]], hovertemplate="%{y}<extra></extra>"))
+    fig.add_scatter(x=[1, 2], y=[3, 4], mode="lines+markers", line={"color": "#1c7ed6", "width": 3})
+    fig.add_trace(lib.Histogram(x=[1, 2, 2], xbins={"size": 1}, marker_line_width=0))
+    fig.update_layout(title="Probe", barmode="overlay", legend={"orientation": "h", "y": 1.0}, font={"size": 14},
+                      margin={"l": 8, "r": 8, "t": 84, "b": 8}, hoverlabel={"font_size": 14})
+    fig.update_xaxes(title="Days", rangemode="tozero", tickformat="%d %b")
+    fig.update_yaxes(autorange="reversed", title=None)
+    fig.add_vline(x=0, line_dash="dot", line_color="#495057", annotation_text="today",
+                  annotation_position="top right")
+    fig.add_hline(y=8, line_dash="dash", annotation_text="SLA 8 h", annotation_position="top left")
+    fig.add_annotation(x=1, y=1, yref="paper", showarrow=False, text="note")
+    return fig
+
+
+def probe_differences() -> list[str]:
+    """How the probe built here (unvalidated) differs from plotly's public API; [] = identical."""
+    if axis_spanning_shape_annotation is None:
+        return ["plotly.shapeannotation.axis_spanning_shape_annotation is gone"]
+    _PROBING.on = True
+    try:
+        built = _probe(sys.modules[__name__])
+        spec = {"data": built.data, "layout": built.layout}
+        fast = json.loads(pio.to_json(go.Figure(spec, _validate=False), validate=False))
+    except Exception as exc:  # a plotly that dropped _validate or changed its helper
+        return [f"the unvalidated build failed: {type(exc).__name__}: {exc}"]
+    finally:
+        _PROBING.on = False
+    public = json.loads(pio.to_json(_probe(go), validate=False))
+    return _differences(_pruned(fast), _pruned(public))
+
+
+def _pruned(fig: dict[str, Any]) -> dict[str, Any]:
+    """Without the template and the empty objects plotly's own updates leave behind."""
+    def prune(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: prune(v) for k, v in value.items() if v != {}}
+        return [prune(v) for v in value] if isinstance(value, list) else value
+
+    fig.get("layout", {}).pop("template", None)
+    return prune(fig)
 
 
 def make_subplots(specs: list[list[dict[str, Any]]]) -> Figure:

@@ -97,3 +97,47 @@ def test_clearing_and_replacing_properties_works_like_plotly() -> None:
     mine, theirs = build(fg), build(go)
     assert as_json(mine.to_plotly()) == as_json(theirs)
     assert "dtick" not in mine.layout["xaxis"] and mine.layout["title"] == {"text": "b"}
+
+
+def test_the_installed_plotly_builds_the_probe_identically_both_ways() -> None:
+    assert fg.probe_differences() == []
+
+
+@pytest.fixture
+def fresh_guard(monkeypatch: pytest.MonkeyPatch):
+    """The production guard re-run in this test (and re-run again by the next user)."""
+    monkeypatch.setattr(fg, "_FAST", {})
+    monkeypatch.delenv(fg.STRICT_ENV, raising=False)
+    yield
+    fg._FAST.clear()
+
+
+def test_a_plotly_whose_private_helper_changed_sends_charts_through_the_public_api(
+        monkeypatch: pytest.MonkeyPatch, fresh_guard, caplog: pytest.LogCaptureFixture) -> None:
+    real = fg.axis_spanning_shape_annotation
+    monkeypatch.setattr(fg, "axis_spanning_shape_annotation",
+                        lambda *a: {**real(*a), "xanchor": "center"})  # a release that places labels differently
+    with caplog.at_level("WARNING", logger="agency_pulse"):
+        assert fg.fast_path_ok() is False
+    assert "public API" in caplog.text
+
+    def build(lib):
+        fig = lib.Figure(lib.Bar(x=[1, 2], y=[3, 4]))
+        fig.add_hline(y=8, line_dash="dash", annotation_text="SLA 8 h", annotation_position="top left")
+        return fig
+
+    assert as_json(build(fg).to_plotly()) == as_json(build(go))  # right, through the validated path
+
+
+def test_a_plotly_that_refuses_unvalidated_figures_is_caught_before_any_chart(
+        monkeypatch: pytest.MonkeyPatch, fresh_guard) -> None:
+    class StrictFigure(go.Figure):
+        def __init__(self, *args, **kwargs):
+            if "_validate" in kwargs:
+                raise TypeError("unexpected keyword argument '_validate'")
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(fg.go, "Figure", StrictFigure)
+    assert fg.probe_differences()[0].startswith("the unvalidated build failed: TypeError")
+    assert fg.fast_path_ok() is False
+    assert fg.Figure(fg.Bar(x=[1], y=[2])).to_plotly().data[0].type == "bar"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from views import common, registry
+from views import registry, shell
 
 st.set_page_config(page_title="Agency Pulse", page_icon=":material/monitor_heart:", layout="wide")
 
@@ -16,8 +16,8 @@ PAGES = [st.Page(p.file, title=p.title, icon=p.icon, url_path=p.key, default=p.k
          for p in registry.PAGES]
 nav = st.navigation(PAGES)
 try:
-    with common.pinned() as snapshot:  # one load for everything this run draws
-        common.sidebar_filters(snapshot)
+    with shell.pinned() as snapshot:  # one load for everything this run draws
+        shell.sidebar_filters(snapshot)
         nav.run()
 except Exception as exc:  # Streamlit's own stop/rerun signals are not Exceptions and pass through
-    common.show_error(exc)
+    shell.show_error(exc)

@@ -1,23 +1,15 @@
-"""What every page shares: the store, the global filters (kept in the URL), cached metric
-calls, the data stamp, and the drawing helpers (tiles, charts, tables).
+"""What every page draws with: its header and data stamp, tiles, charts and tables.
 
-The connection is a process-wide resource (one DuckDB connection, a cursor per query).
-Pages call metrics/ functions directly; their results are cached in metrics/cache.py under
-the load they were read from, so no page ever shows numbers from the previous load.
+Pages call metrics/ functions directly with the snapshot and Context `open_page` returns;
+their results are cached in metrics/cache.py under the load they were read from, so no page
+ever shows numbers from the previous load. The shell (store, filters, the pinned read) is
+views/shell.py.
 """
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
 import functools
-import html
-import logging
-import os
-import threading
-import uuid
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import duckdb
@@ -25,196 +17,19 @@ import pandas as pd
 import streamlit as st
 
 from data import store
-from data.settings import Settings, load_settings
-from data.sync import SyncOutcome, run_sync
 from metrics import formats, quality, summaries
 from metrics.catalogue import metric
-from metrics.context import Context, Filters, filter_options, parse_as_of
-from metrics.context import client_names as metric_client_names
+from metrics.context import Context
 from views import figures as fg
-from views import registry
+from views import registry, shell
 from views.selection import selection_to_filters
+from views.text import md_escape, plot_text
 
-# Tests and the browser suite point the app at their own files through these.
-SETTINGS_ENV = "PULSE_SETTINGS"
-DB_ENV = "PULSE_DB"
-SOURCE_ENV = "PULSE_SOURCE"
+__all__ = ["PALETTE", "SIDE_COLORS", "chart", "client_axis", "csv_safe", "data_stamp", "help_for", "kpi_tiles",
+           "md_escape", "no_data", "open_page", "page_header", "plot_text", "style", "summary_tiles", "table"]
 
-# Period presets: the label is also the URL value (?period=Last+4+weeks).
-PERIODS: dict[str, int | None] = {"Last week": 7, "Last 4 weeks": 28, "Quarter": 91, "Custom": None}
-DEFAULT_PERIOD = "Last week"
-# Filter session keys are also their URL parameters (bind="query-params").
-FILTER_FIELDS = {"client": "clients", "am": "account_managers", "pm": "project_managers", "dept": "departments",
-                 "tier": "tiers", "channel": "channels"}
 PALETTE = ["#d9480f", "#1c7ed6", "#2b8a3e", "#f59f00", "#862e9c", "#0b7285", "#c2255c", "#5c940d"]
 SIDE_COLORS = {"agency": "#d9480f", "client": "#1c7ed6"}
-log = logging.getLogger("agency_pulse")
-
-
-# --- store and settings ---------------------------------------------------------------------
-
-def settings() -> Settings:
-    path = os.environ.get(SETTINGS_ENV) or None
-    mtime = Path(path).stat().st_mtime if path and Path(path).exists() else 0.0
-    return _settings(path, mtime, os.environ.get(SOURCE_ENV, ""), os.environ.get(DB_ENV, ""))
-
-
-@functools.lru_cache(maxsize=8)  # asked many times per rerun: a plain memo, not st.cache_resource's hashing
-def _settings(path: str | None, _mtime: float, source: str, db: str) -> Settings:
-    return load_settings(path).with_overrides(source=source or None, db=db or None)
-
-
-@st.cache_resource(show_spinner=False)
-def _connection(db_path: str) -> duckdb.DuckDBPyConnection:
-    return store.connect(db_path)
-
-
-_FIRST_SYNC_TRIED: set[str] = set()
-_RUN = threading.local()  # this script run's snapshot (a run is one thread)
-
-
-def connection() -> duckdb.DuckDBPyConnection:
-    """The store (one connection per process), synced from the source the first time this
-    process finds it empty; a failed first sync is recorded and shown, never raised."""
-    s = settings()
-    db = str(s.db_path())
-    con = _connection(db)
-    if db not in _FIRST_SYNC_TRIED and not store.has_data(con):
-        _FIRST_SYNC_TRIED.add(db)  # once per process: a broken source must not be retried on every click
-        with st.spinner("Loading the workbook for the first time…"):
-            run_sync(con, s)
-    return con
-
-
-@contextlib.contextmanager
-def pinned() -> Iterator[store.Snapshot]:
-    """Pin one snapshot of the store for this script run: every number the run draws comes
-    from one load, whatever a sync commits meanwhile (app.py wraps each run in it)."""
-    snap = store.Snapshot(connection())
-    _RUN.snapshot = snap
-    try:
-        yield snap
-    finally:
-        _RUN.snapshot = None
-        snap.release()
-
-
-def reader() -> duckdb.DuckDBPyConnection:
-    """This run's snapshot; outside a pinned run (a callback) the connection, on which each
-    metrics call reads through a snapshot of its own."""
-    return getattr(_RUN, "snapshot", None) or connection()
-
-
-def sync_now() -> SyncOutcome:
-    """Refresh from the source; the next run reads the new load (every cache key carries it)."""
-    return run_sync(_connection(str(settings().db_path())), settings())
-
-
-# --- as_of, period, filters -----------------------------------------------------------------
-
-def default_as_of(con: duckdb.DuckDBPyConnection) -> pd.Timestamp:
-    """The sample's reference time when the sample is loaded (it never looks stale), else now."""
-    ref = quality.read_meta(con).get("sample_as_of") or None
-    if ref is None:
-        # Live data: "now" to the last 5 minutes, so reruns share one as_of (and its cached
-        # marts) instead of computing everything afresh every second.
-        return pd.Timestamp.now(tz=settings().timezone).floor("5min")
-    return parse_as_of(ref, settings().timezone)
-
-
-def client_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """client_id → client name of this run's load."""
-    return metric_client_names(con)
-
-
-def client_labels(names: dict[str, str]) -> dict[str, str]:
-    """client_id → what the client filter shows (and the URL holds): the name, plus the id
-    only when two clients share a name."""
-    counts: dict[str, int] = {}
-    for n in names.values():
-        counts[n] = counts.get(n, 0) + 1
-    return {cid: (n if counts[n] == 1 else f"{n} ({cid})") for cid, n in names.items()}
-
-
-def _clear_filters(default_date: dt.date) -> None:
-    for key in FILTER_FIELDS:
-        st.session_state[key] = []
-    st.session_state["period"] = DEFAULT_PERIOD
-    st.session_state["as_of"] = default_date
-    st.session_state.pop("from", None)
-
-
-def _warn_unresolved_link(sb: Any, names: dict[str, str], default: pd.Timestamp) -> None:
-    """A shared link whose client no longer exists (renamed, removed) or whose custom period
-    starts after its as-of date would otherwise be dropped silently by the widgets."""
-    if "_pulse_link_checked" in st.session_state:
-        return
-    st.session_state["_pulse_link_checked"] = True
-    labels = set(client_labels(names).values())
-    missing = [c for c in st.query_params.get_all("client") if c not in labels]
-    if missing:
-        sb.warning(f"Client(s) in this link not found in the data: {md_escape(', '.join(missing))}. "
-                   "Showing every client.", icon=":material/link_off:")
-    start, end = st.query_params.get("from"), st.query_params.get("as_of") or default.date().isoformat()
-    if start and start > end:
-        sb.warning(f"This link's custom period starts ({md_escape(start)}) after its as-of date "
-                   f"({md_escape(end)}); showing the 7 days up to the as-of date.", icon=":material/event_busy:")
-
-
-def sidebar_filters(con: duckdb.DuckDBPyConnection) -> Context:
-    """The global filters, shared by every page and kept in the URL; returns the Context."""
-    s = settings()
-    default = default_as_of(con)
-    options, names = filter_options(con), client_names(con)
-    sb = st.sidebar
-    sb.markdown("### Filters")
-    _warn_unresolved_link(sb, names, default)
-    period = sb.segmented_control(
-        "Period", list(PERIODS), default=DEFAULT_PERIOD, key="period", bind="query-params",
-        help="The period every flow metric counts: the N days ending on the as-of date.",
-    ) or DEFAULT_PERIOD
-    as_of_date = sb.date_input("As of", value=default.date(), key="as_of", bind="query-params", format="YYYY-MM-DD",
-                               help="Numbers as they stood at the end of this day (the sample: its reference time).")
-    if PERIODS.get(period) is None:
-        start = sb.date_input("From", value=as_of_date - dt.timedelta(days=6), key="from", bind="query-params",
-                              format="YYYY-MM-DD", max_value=as_of_date)
-        days = max(1, (as_of_date - start).days + 1)
-    else:
-        days = PERIODS[period]
-    if as_of_date == default.date():
-        as_of = default
-    else:
-        # The end of that day: the next local midnight less a second (a fall-back hour just
-        # before midnight happens twice; this counts both).
-        next_midnight = pd.Timestamp(as_of_date + dt.timedelta(days=1)).tz_localize(
-            s.timezone, ambiguous=False, nonexistent="shift_forward")
-        as_of = next_midnight - pd.Timedelta(seconds=1)
-    labels = client_labels(names)
-    sb.multiselect("Client", list(labels.values()), key="client", bind="query-params", placeholder="All clients")
-    sb.multiselect("Account manager", options["account_managers"], key="am", bind="query-params",
-                   placeholder="All account managers")
-    sb.multiselect("Project manager", options["project_managers"], key="pm", bind="query-params",
-                   placeholder="All project managers")
-    sb.multiselect("Department", options["departments"], key="dept", bind="query-params",
-                   placeholder="All departments")
-    sb.multiselect("Tier", options["tiers"], key="tier", bind="query-params", placeholder="All tiers")
-    sb.multiselect("Channel", options["channels"], key="channel", bind="query-params", placeholder="All channels",
-                   help="Applies to messages and reply episodes.")
-    chosen = {key: tuple(st.session_state.get(key) or ()) for key in FILTER_FIELDS}
-    by_label = {label: cid for cid, label in labels.items()}
-    chosen["client"] = tuple(by_label[c] for c in chosen["client"] if c in by_label)
-    filters = Filters(**{field: chosen[key] for key, field in FILTER_FIELDS.items()})
-    if filters.active or period != DEFAULT_PERIOD or as_of_date != default.date():
-        sb.button("Clear filters", icon=":material/filter_alt_off:", on_click=_clear_filters, args=(default.date(),),
-                  width="stretch")
-    ctx = Context(s, as_of, days, filters)
-    st.session_state["_pulse_ctx"] = ctx
-    return ctx
-
-
-def context() -> Context:
-    """The Context the sidebar built on this run."""
-    return st.session_state["_pulse_ctx"]
 
 
 # --- page furniture -------------------------------------------------------------------------
@@ -227,12 +42,12 @@ def open_page(key: str) -> tuple[duckdb.DuckDBPyConnection, Context]:
     happened and how to fix it, and stops: there is no number to draw.
     """
     title = registry.page(key).title
-    con = reader()
+    con = shell.reader()
     if not store.has_data(con):
         st.title(title)
         no_data(con)
         st.stop()
-    ctx = context()
+    ctx = shell.context()
     page_header(title, ctx, con)
     return con, ctx
 
@@ -252,17 +67,9 @@ def no_data(con: duckdb.DuckDBPyConnection) -> None:
     st.page_link(registry.page("data").file, label="Open the Data page", icon=":material/database:")
 
 
-def show_error(exc: BaseException) -> None:
-    """A page that failed shows an error id, never a traceback; the details go to the server log."""
-    error_id = uuid.uuid4().hex[:8]
-    log.error("page error %s", error_id, exc_info=exc)
-    st.error(f"This view could not be drawn (error id `{error_id}`). The data is safe; the details are in the "
-             "server log under that id. Try another filter or page, or reload.", icon=":material/error:")
-
-
 def summary_tiles(families: tuple[str, ...], names: Sequence[str], per_row: int | None = None) -> dict[str, Any]:
     """Headline tiles against the previous period (one query for both); returns this period's numbers."""
-    now, prev = summaries.headline(reader(), context(), families)
+    now, prev = summaries.headline(shell.reader(), shell.context(), families)
     kpi_tiles(names, now, prev, per_row)
     return now
 
@@ -291,19 +98,6 @@ def data_stamp(con: duckdb.DuckDBPyConnection) -> None:
         kept = f"showing the last good data from {pd.Timestamp(good):%Y-%m-%d %H:%M} UTC" if good else "no data yet"
         st.warning(f"The last sync ({when:%Y-%m-%d %H:%M} UTC) failed: {md_escape(str(status['last_error']))}. "
                    f"{kept.capitalize()}.", icon=":material/sync_problem:")
-
-
-def md_escape(text: Any) -> str:
-    """Sheet text inside markdown is printed, never interpreted (no links, emphasis, HTML)."""
-    s = str(text)
-    for ch in "\\`*_{}[]()#+-.!|<>~$":
-        s = s.replace(ch, "\\" + ch)
-    return s
-
-
-def plot_text(text: Any) -> str:
-    """Sheet text inside a plotly label: plotly renders a little HTML, so escape it."""
-    return html.escape("" if text is None else str(text), quote=False)
 
 
 def kpi_tiles(names: Sequence[str], now: dict[str, Any], prev: dict[str, Any] | None = None,
@@ -369,7 +163,7 @@ def _on_select(key: str, dimension: str) -> None:
     points = state.get("selection", {}).get("points", []) if state else []
     updates = selection_to_filters(points, dimension)
     if "client" in updates:  # charts carry ids; the filter shows (and the URL holds) labels
-        labels = client_labels(client_names(reader()))
+        labels = shell.client_labels(shell.client_names(shell.reader()))
         updates["client"] = [labels.get(c, c) for c in updates["client"]]
     for k, v in updates.items():
         st.session_state[k] = v

@@ -6,9 +6,9 @@ import streamlit as st
 
 from data.template import build_template
 from metrics import quality
-from views import common, registry
+from views import common, registry, shell
 
-con = common.reader()
+con = shell.reader()
 st.title(registry.page("data").title)
 st.caption("Where the numbers come from, what was loaded, and every row that was not. "
            "The global filters do not apply here.")
@@ -31,7 +31,7 @@ with left:
 with right:
     if st.button("Sync now", type="primary", icon=":material/sync:", width="stretch", key="sync_now"):
         with st.spinner("Syncing…"):
-            outcome = common.sync_now()
+            outcome = shell.sync_now()
         if outcome.ok and outcome.result is not None:
             st.toast(f"Synced: {outcome.result.rows_loaded:,} rows loaded, {outcome.result.rows_rejected:,} rejected")
         else:

@@ -222,12 +222,12 @@ def test_a_view_opened_by_url_equals_the_same_view_set_through_widgets(
 
 def test_a_failed_first_sync_leaves_every_page_saying_why_and_the_data_page_working(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from views import common
+    from views import shell
 
     db = tmp_path / "fresh.duckdb"
     monkeypatch.setenv("PULSE_DB", str(db))
     monkeypatch.setenv("PULSE_SOURCE", str(tmp_path / "no-such-folder"))
-    common._FIRST_SYNC_TRIED.discard(str(db))
+    shell._FIRST_SYNC_TRIED.discard(str(db))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     for page in PAGES:
         if page != "overview":
@@ -244,16 +244,16 @@ def test_a_failed_first_sync_leaves_every_page_saying_why_and_the_data_page_work
 
 def test_a_first_sync_is_tried_once_per_process_not_on_every_rerun(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from views import common
+    from views import shell
 
     db = tmp_path / "fresh.duckdb"
     monkeypatch.setenv("PULSE_DB", str(db))
     monkeypatch.setenv("PULSE_SOURCE", str(tmp_path / "no-such-folder"))
-    common._FIRST_SYNC_TRIED.discard(str(db))
+    shell._FIRST_SYNC_TRIED.discard(str(db))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     at.run()
     at.switch_page("views/deadlines.py").run()
-    con = common.connection()  # the app's own connection to db (this process holds the file)
+    con = shell.connection()  # the app's own connection to db (this process holds the file)
     assert con.execute("SELECT count(*) FROM sync_log WHERE status = 'failed'").fetchone()[0] == 1
 
 

@@ -1,0 +1,221 @@
+"""The app shell: the store, the settings, the global filters (kept in the URL) and the one
+pinned read per script run. app.py wires it; pages only ask it for this run's snapshot and
+Context (through views.common.open_page).
+
+The connection is a process-wide resource (one DuckDB connection, a cursor per thread);
+every run reads one snapshot of it, and metrics/ caches results under that snapshot's load.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import logging
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from data import store
+from data.settings import Settings, load_settings
+from data.sync import SyncOutcome, run_sync
+from metrics import quality
+from metrics.context import Context, Filters, filter_options, parse_as_of
+from metrics.context import client_names as metric_client_names
+from views.text import md_escape
+
+# Tests and the browser suite point the app at their own files through these.
+SETTINGS_ENV = "PULSE_SETTINGS"
+DB_ENV = "PULSE_DB"
+SOURCE_ENV = "PULSE_SOURCE"
+
+# Period presets: the label is also the URL value (?period=Last+4+weeks).
+PERIODS: dict[str, int | None] = {"Last week": 7, "Last 4 weeks": 28, "Quarter": 91, "Custom": None}
+DEFAULT_PERIOD = "Last week"
+# Filter session keys are also their URL parameters (bind="query-params").
+FILTER_FIELDS = {"client": "clients", "am": "account_managers", "pm": "project_managers", "dept": "departments",
+                 "tier": "tiers", "channel": "channels"}
+log = logging.getLogger("agency_pulse")
+
+
+# --- store and settings ---------------------------------------------------------------------
+
+def settings() -> Settings:
+    path = os.environ.get(SETTINGS_ENV) or None
+    mtime = Path(path).stat().st_mtime if path and Path(path).exists() else 0.0
+    return _settings(path, mtime, os.environ.get(SOURCE_ENV, ""), os.environ.get(DB_ENV, ""))
+
+
+@functools.lru_cache(maxsize=8)  # asked many times per rerun: a plain memo, not st.cache_resource's hashing
+def _settings(path: str | None, _mtime: float, source: str, db: str) -> Settings:
+    return load_settings(path).with_overrides(source=source or None, db=db or None)
+
+
+@st.cache_resource(show_spinner=False)
+def _connection(db_path: str) -> duckdb.DuckDBPyConnection:
+    return store.connect(db_path)
+
+
+_FIRST_SYNC_TRIED: set[str] = set()
+_RUN = threading.local()  # this script run's snapshot (a run is one thread)
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    """The store (one connection per process), synced from the source the first time this
+    process finds it empty; a failed first sync is recorded and shown, never raised."""
+    s = settings()
+    db = str(s.db_path())
+    con = _connection(db)
+    if db not in _FIRST_SYNC_TRIED and not store.has_data(con):
+        _FIRST_SYNC_TRIED.add(db)  # once per process: a broken source must not be retried on every click
+        with st.spinner("Loading the workbook for the first time…"):
+            run_sync(con, s)
+    return con
+
+
+@contextlib.contextmanager
+def pinned() -> Iterator[store.Snapshot]:
+    """Pin one snapshot of the store for this script run: every number the run draws comes
+    from one load, whatever a sync commits meanwhile (app.py wraps each run in it)."""
+    snap = store.Snapshot(connection())
+    _RUN.snapshot = snap
+    try:
+        yield snap
+    finally:
+        _RUN.snapshot = None
+        snap.release()
+
+
+def reader() -> duckdb.DuckDBPyConnection:
+    """This run's snapshot; outside a pinned run (a callback) the connection, on which each
+    metrics call reads through a snapshot of its own."""
+    return getattr(_RUN, "snapshot", None) or connection()
+
+
+def sync_now() -> SyncOutcome:
+    """Refresh from the source; the next run reads the new load (every cache key carries it)."""
+    return run_sync(_connection(str(settings().db_path())), settings())
+
+
+# --- as_of, period, filters -----------------------------------------------------------------
+
+def default_as_of(con: duckdb.DuckDBPyConnection) -> pd.Timestamp:
+    """The sample's reference time when the sample is loaded (it never looks stale), else now."""
+    ref = quality.read_meta(con).get("sample_as_of") or None
+    if ref is None:
+        # Live data: "now" to the last 5 minutes, so reruns share one as_of (and its cached
+        # marts) instead of computing everything afresh every second.
+        return pd.Timestamp.now(tz=settings().timezone).floor("5min")
+    return parse_as_of(ref, settings().timezone)
+
+
+def client_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """client_id → client name of this run's load."""
+    return metric_client_names(con)
+
+
+def client_labels(names: dict[str, str]) -> dict[str, str]:
+    """client_id → what the client filter shows (and the URL holds): the name, plus the id
+    only when two clients share a name."""
+    counts: dict[str, int] = {}
+    for n in names.values():
+        counts[n] = counts.get(n, 0) + 1
+    return {cid: (n if counts[n] == 1 else f"{n} ({cid})") for cid, n in names.items()}
+
+
+def _clear_filters(default_date: dt.date) -> None:
+    for key in FILTER_FIELDS:
+        st.session_state[key] = []
+    st.session_state["period"] = DEFAULT_PERIOD
+    st.session_state["as_of"] = default_date
+    st.session_state.pop("from", None)
+
+
+def _warn_unresolved_link(sb: Any, names: dict[str, str], default: pd.Timestamp) -> None:
+    """A shared link whose client no longer exists (renamed, removed) or whose custom period
+    starts after its as-of date would otherwise be dropped silently by the widgets."""
+    if "_pulse_link_checked" in st.session_state:
+        return
+    st.session_state["_pulse_link_checked"] = True
+    labels = set(client_labels(names).values())
+    missing = [c for c in st.query_params.get_all("client") if c not in labels]
+    if missing:
+        sb.warning(f"Client(s) in this link not found in the data: {md_escape(', '.join(missing))}. "
+                   "Showing every client.", icon=":material/link_off:")
+    start, end = st.query_params.get("from"), st.query_params.get("as_of") or default.date().isoformat()
+    if start and start > end:
+        sb.warning(f"This link's custom period starts ({md_escape(start)}) after its as-of date "
+                   f"({md_escape(end)}); showing the 7 days up to the as-of date.", icon=":material/event_busy:")
+
+
+def sidebar_filters(con: duckdb.DuckDBPyConnection) -> Context:
+    """The global filters, shared by every page and kept in the URL; returns the Context."""
+    s = settings()
+    default = default_as_of(con)
+    options, names = filter_options(con), client_names(con)
+    sb = st.sidebar
+    sb.markdown("### Filters")
+    _warn_unresolved_link(sb, names, default)
+    period = sb.segmented_control(
+        "Period", list(PERIODS), default=DEFAULT_PERIOD, key="period", bind="query-params",
+        help="The period every flow metric counts: the N days ending on the as-of date.",
+    ) or DEFAULT_PERIOD
+    as_of_date = sb.date_input("As of", value=default.date(), key="as_of", bind="query-params", format="YYYY-MM-DD",
+                               help="Numbers as they stood at the end of this day (the sample: its reference time).")
+    if PERIODS.get(period) is None:
+        start = sb.date_input("From", value=as_of_date - dt.timedelta(days=6), key="from", bind="query-params",
+                              format="YYYY-MM-DD", max_value=as_of_date)
+        days = max(1, (as_of_date - start).days + 1)
+    else:
+        days = PERIODS[period]
+    if as_of_date == default.date():
+        as_of = default
+    else:
+        # The end of that day: the next local midnight less a second (a fall-back hour just
+        # before midnight happens twice; this counts both).
+        next_midnight = pd.Timestamp(as_of_date + dt.timedelta(days=1)).tz_localize(
+            s.timezone, ambiguous=False, nonexistent="shift_forward")
+        as_of = next_midnight - pd.Timedelta(seconds=1)
+    labels = client_labels(names)
+    sb.multiselect("Client", list(labels.values()), key="client", bind="query-params", placeholder="All clients")
+    sb.multiselect("Account manager", options["account_managers"], key="am", bind="query-params",
+                   placeholder="All account managers")
+    sb.multiselect("Project manager", options["project_managers"], key="pm", bind="query-params",
+                   placeholder="All project managers")
+    sb.multiselect("Department", options["departments"], key="dept", bind="query-params",
+                   placeholder="All departments")
+    sb.multiselect("Tier", options["tiers"], key="tier", bind="query-params", placeholder="All tiers")
+    sb.multiselect("Channel", options["channels"], key="channel", bind="query-params", placeholder="All channels",
+                   help="Applies to messages and reply episodes.")
+    chosen = {key: tuple(st.session_state.get(key) or ()) for key in FILTER_FIELDS}
+    by_label = {label: cid for cid, label in labels.items()}
+    chosen["client"] = tuple(by_label[c] for c in chosen["client"] if c in by_label)
+    filters = Filters(**{field: chosen[key] for key, field in FILTER_FIELDS.items()})
+    if filters.active or period != DEFAULT_PERIOD or as_of_date != default.date():
+        sb.button("Clear filters", icon=":material/filter_alt_off:", on_click=_clear_filters, args=(default.date(),),
+                  width="stretch")
+    ctx = Context(s, as_of, days, filters)
+    st.session_state["_pulse_ctx"] = ctx
+    return ctx
+
+
+def context() -> Context:
+    """The Context the sidebar built on this run."""
+    return st.session_state["_pulse_ctx"]
+
+
+def show_error(exc: BaseException) -> None:
+    """A page that failed shows an error id, never a traceback; the details go to the server log."""
+    error_id = uuid.uuid4().hex[:8]
+    log.error("page error %s", error_id, exc_info=exc)
+    st.error(f"This view could not be drawn (error id `{error_id}`). The data is safe; the details are in the "
+             "server log under that id. Try another filter or page, or reload.", icon=":material/error:")
+
+

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from views import common
+from views import access, common
 
 st.set_page_config(page_title="Agency Pulse", page_icon=":material/monitor_heart:", layout="wide")
 
@@ -22,6 +22,11 @@ PAGES = [
     st.Page("views/clients.py", title="Clients", icon=":material/groups:", url_path="clients"),
     st.Page("views/data.py", title="Data", icon=":material/database:", url_path="data"),
 ]
+try:
+    access.gate(common.settings())  # sign-in before any page (or its navigation) is drawn
+except Exception as exc:  # a broken pulse.toml: say so, and fail closed
+    common.show_error(exc)
+    st.stop()
 nav = st.navigation(PAGES)
 try:
     with common.pinned() as snapshot:  # one load for everything this run draws

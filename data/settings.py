@@ -42,7 +42,9 @@ SETTINGS_DOC: dict[str, str] = {
     "approval_sla_days": "working days an approval without due_by may wait before it is overdue",
     "column_map": "extra header, tab and value aliases (TOML shaped like data/columns.toml)",
     "health": "client health: [health.weights] per signal",
+    "access": "who may sign in with OIDC: [access] allowed_emails and allowed_domains",
 }
+ACCESS_KEYS = ("allowed_emails", "allowed_domains")
 
 
 class SettingsError(ValueError):
@@ -64,6 +66,8 @@ class Settings:
     approval_sla_days: float = 3
     column_map: str = ""
     health_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_HEALTH_WEIGHTS))
+    allowed_emails: tuple[str, ...] = ()  # lower-cased; only used when OIDC ([auth] in secrets) is on
+    allowed_domains: tuple[str, ...] = ()
     path: str | None = None  # the file these came from, for messages
 
     @property
@@ -126,6 +130,38 @@ def _positive(key: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         raise SettingsError(f"{key}: {value!r} must be a positive number")
     return float(value)
+
+
+def _address_list(key: str, value: Any) -> tuple[str, ...]:
+    """A list of e-mail addresses or domains, lower-cased and checked for shape."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SettingsError(f"access.{key}: must be a list of strings such as [\"{_ACCESS_EXAMPLE[key]}\"]")
+    out = []
+    for v in value:
+        text = v.strip().lower()
+        if key == "allowed_domains":
+            text = text.removeprefix("@")
+            ok = bool(text) and "@" not in text and "." in text and " " not in text
+        else:
+            local, at, domain = text.rpartition("@")
+            ok = bool(local and at and domain) and "@" not in local and "." in domain and " " not in text
+        if not ok:
+            raise SettingsError(f"access.{key}: {v!r} is not {'a domain' if key == 'allowed_domains' else 'an e-mail'}"
+                                f" like \"{_ACCESS_EXAMPLE[key]}\"")
+        out.append(text)
+    return tuple(dict.fromkeys(out))
+
+
+_ACCESS_EXAMPLE = {"allowed_emails": "director@youragency.com", "allowed_domains": "youragency.com"}
+
+
+def _access(raw: Any) -> dict[str, tuple[str, ...]]:
+    if not isinstance(raw, dict):
+        raise SettingsError("access: must be a table ([access] with allowed_emails / allowed_domains)")
+    unknown = set(raw) - set(ACCESS_KEYS)
+    if unknown:
+        raise SettingsError(f"access: unknown key(s) {', '.join(sorted(unknown))} (keys: {', '.join(ACCESS_KEYS)})")
+    return {key: _address_list(key, raw[key]) for key in ACCESS_KEYS if key in raw}
 
 
 def parse_settings(raw: dict[str, Any], path: str | None = None) -> Settings:
@@ -193,6 +229,8 @@ def parse_settings(raw: dict[str, Any], path: str | None = None) -> Settings:
         if sum(weights.values()) <= 0:
             raise SettingsError("health.weights: at least one weight must be above 0")
         kw["health_weights"] = weights
+    if "access" in raw:
+        kw.update(_access(raw["access"]))
     return Settings(**kw)
 
 

@@ -171,7 +171,13 @@ def _on_select(key: str, dimension: str) -> None:
 
 def table(df: pd.DataFrame, key: str, column_config: dict[str, Any] | None = None, page_size: int = 100,
           download: str | None = None, height: int | str = "auto") -> None:
-    """A sortable table that never sends more than one page of rows to the browser."""
+    """A sortable table that never sends more than one page of rows to the browser.
+
+    Every grid of the app is drawn here. Cells show sheet text exactly as written; the grid's own
+    toolbar CSV export (which would write `=HYPERLINK(...)` as a live formula) is switched off in
+    .streamlit/config.toml (client.disableDataExport), so tables export only through the
+    "Download CSV" button below, escaped by csv_safe.
+    """
     if df.empty:
         st.info("Nothing to show for these filters.", icon=":material/filter_alt:")
         return

@@ -43,10 +43,9 @@ report = quality.tab_report(con)
 problems = report[report["status"].isin(["missing_tab", "missing_columns"])] if len(report) else report
 for msg in problems.get("message", []):
     st.error(msg, icon=":material/table_chart:")
-st.dataframe(
+common.table(
     report,
-    hide_index=True,
-    width="stretch",
+    key="data_tabs",
     column_config={
         "tab": "Tab",
         "source_title": "Source tab",

@@ -111,8 +111,7 @@ def urgent_list(title: str, rows, columns: dict, key: str, empty: str, page: str
     if rows.empty:
         st.success(empty, icon=":material/check_circle:")
     else:
-        st.dataframe(rows[list(columns)].head(URGENT_ROWS), hide_index=True, width="stretch", key=key,
-                     column_config=columns)
+        common.table(rows[list(columns)].head(URGENT_ROWS), key=key, column_config=columns)
     st.page_link(page, label=link, icon=":material/arrow_forward:")
 
 

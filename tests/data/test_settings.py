@@ -166,3 +166,38 @@ def test_docs_check_finds_a_key_that_is_not_mentioned() -> None:
         "holidays",
         "source",
     ]
+
+
+# ------------------------------------------------------------ [access]: the OIDC allowlist
+
+
+def test_access_allowlist_is_read_lower_cased_and_deduplicated() -> None:
+    s = parse_settings({"access": {"allowed_emails": ["Director@YourAgency.com", "director@youragency.com"],
+                                   "allowed_domains": ["@YourAgency.com", "partner.co.uk"]}})
+    assert s.allowed_emails == ("director@youragency.com",)
+    assert s.allowed_domains == ("youragency.com", "partner.co.uk")
+
+
+def test_access_allowlist_defaults_to_empty() -> None:
+    s = parse_settings({})
+    assert (s.allowed_emails, s.allowed_domains) == ((), ())
+    assert load_settings(DEFAULT_SETTINGS_PATH).allowed_emails == ()  # the committed file lets nobody in by e-mail
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"access": ["a@b.com"]}, r"access: must be a table"),
+        ({"access": {"allowed_emails": "a@b.com"}}, r"access\.allowed_emails: must be a list of strings"),
+        ({"access": {"allowed_emails": [1]}}, r"access\.allowed_emails: must be a list of strings"),
+        ({"access": {"allowed_emails": ["not-an-email"]}}, r"access\.allowed_emails: 'not-an-email' is not an e-mail"),
+        ({"access": {"allowed_emails": ["a@b@c.com"]}}, r"access\.allowed_emails: .* is not an e-mail"),
+        ({"access": {"allowed_domains": "agency.com"}}, r"access\.allowed_domains: must be a list of strings"),
+        ({"access": {"allowed_domains": ["me@agency.com"]}}, r"access\.allowed_domains: .* is not a domain"),
+        ({"access": {"allowed_domains": ["localhost"]}}, r"access\.allowed_domains: .* is not a domain"),
+        ({"access": {"allowed_email": ["a@b.com"]}}, r"access: unknown key\(s\) allowed_email"),
+    ],
+)
+def test_a_bad_access_setting_is_a_clear_error(raw: dict, message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        parse_settings(raw)

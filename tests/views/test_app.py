@@ -18,6 +18,7 @@ from metrics.catalogue import METRICS, metric
 from metrics.context import Context, Filters
 from tests.conftest import MINIMAL_TABS, with_rows, write_csv_folder
 from tests.views.conftest import PAGES, SAMPLE_AS_OF, metric_values, synced
+from views import registry
 
 SAMPLE_AS_OF_TS = "2026-11-20T18:00:00"
 TILES = ["on_time_rate", "open_overdue", "awaiting_agency", "oldest_wait_hours", "sla_breach_rate", "pending",
@@ -273,4 +274,50 @@ def test_a_page_that_fails_shows_an_error_id_and_no_traceback(app, monkeypatch: 
     match = re.search(r"error id `([0-9a-f]{8})`", shown)
     assert match and "secret detail" not in shown
     assert any(match.group(1) in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+# --- tables cannot export live formulas -------------------------------------------------------
+
+FORMULA = '=HYPERLINK("http://evil","x")'
+
+
+@pytest.fixture(scope="module")
+def formula_named_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Clients named like a spreadsheet formula and like HTML, each with an overdue deliverable."""
+    tabs = {k: [list(r) for r in v] for k, v in MINIMAL_TABS.items()}
+    tabs["clients"][1][1] = FORMULA
+    tabs = with_rows("clients", ["C02", SCRIPT, "Bea", "B", "active", "2026-01-05"], base=tabs)
+    tabs = with_rows("projects", ["P02", "C02", "Launch", "Pat", "Digital", "active", "2026-01-01", "2026-11-10",
+                                  "2026-11-10", "", ""], base=tabs)
+    folder = write_csv_folder(tmp_path_factory.mktemp("formula_wb"), tabs)
+    return synced(tmp_path_factory.mktemp("formula_db") / "pulse.duckdb", folder)
+
+
+def test_formula_and_html_client_names_show_literally_and_export_escaped(app, formula_named_db) -> None:
+    from views.common import csv_safe
+
+    at = app("overview", db=formula_named_db, query={"as_of": "2026-11-20"})
+    for page in ("overview", "deadlines", "clients"):
+        if page != "overview":
+            at.switch_page(registry.page(page).file).run()
+        assert not at.exception, page
+        assert FORMULA in cell_values(at) and SCRIPT in cell_values(at), page  # the grid shows the name as is
+        for df in at.dataframe:  # and every table's own Download CSV escapes it
+            exported = csv_safe(df.value).decode("utf-8")
+            if FORMULA in df.value.to_numpy():
+                assert '"\'=HYPERLINK(""http://evil"",""x"")"' in exported, page
+            assert not re.search(r'(^|,)"?=', exported, flags=re.MULTILINE), page
+
+
+def test_the_grids_own_csv_download_is_off_and_every_grid_is_drawn_by_common_table() -> None:
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"]["disableDataExport"] is True  # st.dataframe's toolbar CSV writes formulas unescaped
+    assert config["client"]["showErrorDetails"] == "none"
+    sources = [ROOT / "app.py", *sorted((ROOT / "views").glob("*.py"))]
+    grids = [f"{p.relative_to(ROOT)}:{n}" for p in sources
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+             if re.search(r"\bst\.(dataframe|data_editor|table)\(", line)]
+    assert len(grids) == 1 and grids[0].startswith("views/common.py:")
 

@@ -149,6 +149,7 @@ def _cast(col: Column, values, present, ctx, cmap, tab, reject, probs, rows) -> 
     if col.kind in ("date", "datetime", "date_or_datetime"):
         t = parse.parse_temporal(values, ctx)
         reject(t.bad, col.name, values, f"{col.name}: not {KIND_HINT[col.kind]}")
+        reject(t.out_of_range, col.name, values, f"{col.name}: {parse.RANGE_HINT}")
         return parse.to_date(t, ctx) if col.kind == "date" else parse.to_utc(t, ctx)
     if col.kind == "number":
         nums, bad = parse.parse_number(values)

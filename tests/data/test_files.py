@@ -191,3 +191,21 @@ def test_a_csv_row_longer_than_its_header_is_read_not_refused(tmp_path) -> None:
     tab = read_csv_folder(tmp_path).tabs[0]
     assert tab.header == ["client_id", "client_name"]
     assert [list(r)[:2] for r in tab.rows] == [["C01", "Acme"], ["C02", "B"]]
+
+
+def test_xlsx_date_cells_outside_the_timestamp_range_reject_their_row(tmp_path) -> None:
+    path = tmp_path / "agency.xlsx"
+    tabs = {**XLSX_TABS, "clients": [*XLSX_TABS["clients"], ["C09", "Far", None, None, None, dt.date(9999, 12, 31)]],
+            "messages": [*XLSX_TABS["messages"],
+                         ["M3", "T3", "007", None, "chat", "in", "c", dt.datetime(9999, 12, 31, 23, 59), None]]}
+    write_xlsx(path, tabs)
+
+    result = stage(read_xlsx(path), load_column_map())
+
+    errors = result.rejects[result.rejects["severity"] == "error"]
+    assert errors[["tab", "sheet_row", "column", "value"]].values.tolist() == [
+        ["clients", 4, "start_date", "9999-12-31 00:00:00"],
+        ["messages", 5, "sent_at", "9999-12-31 23:59:00"],
+        ["feedback", 2, "score", "7.5"],
+    ]
+    assert "C09" not in result.tables["clients"]["client_id"].tolist()

@@ -605,3 +605,52 @@ def test_values_are_trimmed_before_they_are_checked() -> None:
         "T1", "C01", "email", "out", "me")
     assert m2["project_id"] is None
     assert bool(m2["needs_reply"]) is True
+
+
+# ------------------------------------------------------------- dates outside the timestamp range
+
+
+def test_dates_outside_the_timestamp_range_reject_their_row_instead_of_failing_the_sync() -> None:
+    tabs = with_rows("projects",
+                     ["P02", "C01", "Never", "", "", "active", "", "2026-11-13", "9999-12-31", "", ""],
+                     ["P03", "C01", "Ancient", "", "", "active", "0001-01-01", "2026-11-13", "", "", ""],
+                     ["P04", "C01", "Typed", "", "", "active", "", dt.date(9999, 12, 31), "", "", ""])
+    tabs = with_rows("messages",
+                     ["M2", "T2", "C01", "", "email", "in", "x", "31.12.9999 10:00", ""],
+                     ["M3", "T3", "C01", "", "email", "in", "x", dt.datetime(1, 1, 1, 9, 30), ""],
+                     ["M4", "T4", "C01", "", "email", "in", "x", "9999-12-31T10:00:00+03:00", ""],
+                     base=tabs)
+
+    result = stage_tabs(tabs)
+
+    assert rejects(result, "projects") == [("projects", 3, "due_date", "9999-12-31"),
+                                           ("projects", 4, "start_date", "0001-01-01"),
+                                           ("projects", 5, "baseline_due", "9999-12-31")]
+    assert rejects(result, "messages") == [("messages", 3, "sent_at", "31.12.9999 10:00"),
+                                           ("messages", 4, "sent_at", "0001-01-01 09:30:00"),
+                                           ("messages", 5, "sent_at", "9999-12-31T10:00:00+03:00")]
+    assert reasons(result, "projects", 3) == ["due_date: date out of range (years 1678-2261)"]
+    assert ids(result, "projects") == ["P01"]
+    assert ids(result, "messages") == ["M1"]
+
+
+def test_sheets_serials_outside_the_timestamp_range_reject_their_row() -> None:
+    # 2958465 is 9999-12-31 as a serial; -700000 is before year 1 of pandas' range.
+    tabs = with_rows("messages",
+                     ["M2", "T2", "C01", "", "email", "in", "x", 2958465, ""],
+                     ["M3", "T3", "C01", "", "email", "in", "x", -700000.5, ""],
+                     ["M4", "T4", "C01", "", "email", "in", "x", 46346.75, ""])
+
+    result = stage_tabs(tabs, kind="sheets", serial_timezone="Europe/Moscow")
+
+    assert rejects(result, "messages") == [("messages", 3, "sent_at", "2958465"),
+                                           ("messages", 4, "sent_at", "-700000.5")]
+    assert set(reasons(result, "messages", 3)) == {"sent_at: date out of range (years 1678-2261)"}
+    assert ids(result, "messages") == ["M1", "M4"]
+
+
+def test_the_last_and_first_whole_years_of_the_timestamp_range_still_load() -> None:
+    tabs = with_rows("projects", ["P02", "C01", "Far", "", "", "active", "1678-01-01", "", "2261-12-31", "", ""])
+    result = stage_tabs(tabs)
+    assert rejects(result, "projects") == []
+    assert ids(result, "projects") == ["P01", "P02"]

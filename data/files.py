@@ -7,6 +7,7 @@ interpretation happens later, in one place, for every source alike.
 from __future__ import annotations
 
 import csv
+import sys
 import zipfile
 from pathlib import Path
 
@@ -49,7 +50,14 @@ def read_csv_tab(path: Path) -> RawTab:
     return RawTab(path.stem, header, body)  # type: ignore[arg-type]
 
 
+# The csv module refuses a field over 131,072 characters by default; a long comment pasted
+# into a cell is data, not an attack (the file is read whole either way), so lift the cap.
+_FIELD_LIMIT = min(sys.maxsize, 2**31 - 1)
+
+
 def _read_csv_ragged(path: Path, sep: str) -> RawTab:
+    if csv.field_size_limit() < _FIELD_LIMIT:
+        csv.field_size_limit(_FIELD_LIMIT)
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             rows = list(csv.reader(fh, delimiter=sep))

@@ -209,3 +209,25 @@ def test_xlsx_date_cells_outside_the_timestamp_range_reject_their_row(tmp_path) 
         ["feedback", 2, "score", "7.5"],
     ]
     assert "C09" not in result.tables["clients"]["client_id"].tolist()
+
+
+def test_a_csv_cell_longer_than_the_csv_field_limit_in_a_ragged_row_is_loaded_whole(tmp_path) -> None:
+    # Over the csv module's default 131,072-character cap, in a row longer than its header
+    # (which sends the file to the csv module). The contract sets no length limit: it loads.
+    long_name = "Acme " + "x" * 200_000
+    (tmp_path / "clients.csv").write_text(
+        f'client_id,client_name\nC01,"{long_name}",a note in an unlabelled column\nC02,Beta\n', encoding="utf-8")
+
+    result = stage(read_csv_folder(tmp_path), load_column_map())
+
+    clients = result.tables["clients"]
+    assert clients["client_id"].tolist() == ["C01", "C02"]
+    assert clients["client_name"].tolist() == [long_name, "Beta"]
+    assert result.rejects.empty
+
+
+def test_a_csv_with_a_bad_byte_in_a_ragged_row_names_its_file(tmp_path) -> None:
+    (tmp_path / "clients.csv").write_text("client_id,client_name\nC01,Acme\n", encoding="utf-8")
+    (tmp_path / "team.csv").write_bytes(b"person\nAnna\nBoris,extra,cells\n\xff\xfe broken\n")
+    with pytest.raises(SourceError, match=r"^team\.csv "):
+        read_csv_folder(tmp_path)

@@ -89,7 +89,15 @@ def read_xlsx(path: str | Path) -> RawWorkbook:
     try:
         tabs = []
         for ws in wb.worksheets:
-            rows = [list(r) for r in ws.iter_rows(values_only=True)]
+            try:
+                rows = [list(r) for r in ws.iter_rows(values_only=True)]
+            except Exception as exc:
+                # Sheets are parsed lazily, so a damaged one (XML cut short, a bad CRC, a
+                # malformed cell) fails here, not on opening. Whatever openpyxl, zipfile or
+                # the XML parser raises, the file is unreadable: say which file and tab.
+                reason = str(exc).splitlines()[0] if str(exc) else ""
+                raise SourceError(f"{p.name} is not a readable .xlsx workbook: tab {ws.title} is damaged "
+                                  f"({type(exc).__name__}{': ' + reason if reason else ''})") from None
             while rows and all(v is None for v in rows[-1]):
                 rows.pop()
             tabs.append(RawTab(ws.title, rows[0] if rows else [], rows[1:]))

@@ -7,6 +7,7 @@ cannot be read leaves the last good data in place and says why, in one line.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -35,6 +36,7 @@ class SyncOutcome:
     source: str
     result: LoadResult | None = None
     error: str | None = None
+    store_damaged: bool = False  # the DuckDB file itself failed a read: set it aside and sync again
 
 
 def source_kind(source: str) -> str:
@@ -134,7 +136,16 @@ def run_sync(con: duckdb.DuckDBPyConnection, settings: Settings, source: str | N
         ref = sample_reference()
         meta["sample_as_of"] = ref.get("as_of", "")
         meta["title"] = ref.get("name", wb.title)
-    sync_id = store.write_load(con, result, source=src, kind=wb.kind, started_at=started, meta=meta)
+    try:
+        sync_id = store.write_load(con, result, source=src, kind=wb.kind, started_at=started, meta=meta)
+    except duckdb.Error as exc:
+        # The workbook was fine, the DuckDB file was not (truncated, disk full): the load was
+        # rolled back; say so in one line, and log the failure if the file still takes a write.
+        error = f"cannot write the DuckDB file: {str(exc).splitlines()[0]}"
+        failed_id = None
+        with contextlib.suppress(duckdb.Error):
+            failed_id = store.record_failure(con, source=src, kind=kind, started_at=started, error=error)
+        return SyncOutcome(False, failed_id, src, error=error, store_damaged=store.is_damaged(exc))
     return SyncOutcome(True, sync_id, src, result=result)
 
 
@@ -174,16 +185,32 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     db = Path(args.db) if args.db else settings.db_path()
     try:
-        con = store.connect(db)
-    except store.StoreLocked as exc:
+        return _sync_into(db, settings, args.source)
+    except store.StoreError as exc:
         print(f"sync failed: {exc}", file=sys.stderr)
         return 3
+    except Exception as exc:  # a bug: still one line and a non-zero exit, never a traceback
+        print(f"sync failed: unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+              file=sys.stderr)
+        return 1
+
+
+def _sync_into(db: Path, settings: Settings, source: str | None) -> int:
+    """One sync into the file at db; a file found damaged mid-write is set aside and the sync retried once."""
+    con = store.connect(db)
     try:
-        outcome = run_sync(con, settings, args.source)
+        outcome = run_sync(con, settings, source)
+        if outcome.store_damaged:
+            con.close()
+            store.set_aside(db)
+            con = store.connect(db)
+            outcome = run_sync(con, settings, source)
         if not outcome.ok:
-            st = store.sync_status(con)
-            kept = (f"previous data from {st['good_at']:%Y-%m-%d %H:%M UTC} kept"
-                    if st["good_at"] else "no previous data")
+            try:
+                good_at = store.sync_status(con)["good_at"]
+                kept = f"previous data from {good_at:%Y-%m-%d %H:%M UTC} kept" if good_at else "no previous data"
+            except duckdb.Error:
+                kept = "the DuckDB file could not be read"
             print(f"sync failed: {outcome.error} ({kept})", file=sys.stderr)
             return 1
         assert outcome.result is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import zipfile
 
 import pandas as pd
 import pytest
@@ -231,3 +232,16 @@ def test_a_csv_with_a_bad_byte_in_a_ragged_row_names_its_file(tmp_path) -> None:
     (tmp_path / "team.csv").write_bytes(b"person\nAnna\nBoris,extra,cells\n\xff\xfe broken\n")
     with pytest.raises(SourceError, match=r"^team\.csv "):
         read_csv_folder(tmp_path)
+
+
+def test_xlsx_whose_sheet_xml_is_cut_short_is_a_source_error_naming_file_and_tab(tmp_path) -> None:
+    good, cut = tmp_path / "good.xlsx", tmp_path / "cut.xlsx"
+    write_xlsx(good, {"clients": [MINIMAL_TABS["clients"][0], *[[f"C{i}", "Client"] for i in range(300)]]})
+    # Opening reads only the workbook part; the sheet's XML is parsed later, row by row.
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(cut, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            dst.writestr(name, data[: len(data) // 2] if name.startswith("xl/worksheets/") else data)
+
+    with pytest.raises(SourceError, match=r"^cut\.xlsx is not a readable \.xlsx workbook: tab clients is damaged"):
+        read_xlsx(cut)

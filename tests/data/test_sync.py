@@ -233,3 +233,96 @@ def test_a_google_sheet_syncs_with_one_values_request(
     assert sent == "2026-11-20 15:00"
     assert cur.execute("SELECT needs_reply FROM messages").fetchone()[0] is True
     assert store.read_meta(con)["serial_timezone"] == "Europe/Moscow"
+
+
+def _truncate(path: Path, fraction: float) -> None:
+    size = path.stat().st_size
+    with path.open("r+b") as fh:
+        fh.truncate(int(size * fraction))
+
+
+def _loaded_store(tmp_path: Path, csv_workbook) -> Path:
+    db = tmp_path / "pulse.duckdb"
+    con = store.connect(db)
+    try:
+        assert run_sync(con, Settings(db=str(db)), str(csv_workbook())).ok
+    finally:
+        con.close()
+    return db
+
+
+def test_a_truncated_store_is_closed_then_set_aside_and_rebuilt(tmp_path: Path, csv_workbook) -> None:
+    # Cut in half, the file still opens but its catalogue cannot be read. The half-open
+    # connection must be closed before reconnecting, or DuckDB hands the damaged one back.
+    db = _loaded_store(tmp_path, csv_workbook)
+    _truncate(db, 0.5)
+
+    con = store.connect(db)
+    try:
+        assert "recovered_from" in store.read_meta(con)
+        assert run_sync(con, Settings(db=str(db)), str(csv_workbook())).ok
+        assert counts(con)["clients"] == 1
+    finally:
+        con.close()
+    assert len(list(tmp_path.glob("pulse.duckdb.corrupt-*"))) == 1
+
+
+def test_a_store_damaged_past_its_catalogue_fails_the_write_in_one_line_and_the_cli_rebuilds_it(
+    tmp_path: Path, csv_workbook, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Cut at 90%, the file opens and its catalogue reads; only replacing the tables fails.
+    db = _loaded_store(tmp_path, csv_workbook)
+    _truncate(db, 0.9)
+    con = store.connect(db)
+    try:
+        outcome = run_sync(con, Settings(db=str(db)), str(csv_workbook()))
+    finally:
+        con.close()
+    assert not outcome.ok and outcome.store_damaged
+    assert outcome.error.startswith("cannot write the DuckDB file:") and "\n" not in outcome.error
+
+    assert sync_main(["--source", str(csv_workbook()), "--db", str(db)]) == 0
+    assert "synced" in capsys.readouterr().out
+    con = store.connect(db)
+    try:
+        assert counts(con)["clients"] == 1
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("where", ["under a file", "a folder"])
+def test_cli_with_an_unusable_db_path_prints_one_line_and_exits_nonzero(
+    tmp_path: Path, csv_workbook, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    db = blocker / "pulse.duckdb" if where == "under a file" else tmp_path
+    assert sync_main(["--source", str(csv_workbook()), "--db", str(db)]) == 3
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("sync failed:") and str(db) in err[0]
+
+
+def test_cli_on_an_xlsx_cut_short_prints_one_line_and_keeps_the_data(
+    tmp_path: Path, csv_workbook, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import zipfile
+
+    from openpyxl import Workbook
+
+    db = tmp_path / "cli.duckdb"
+    assert sync_main(["--source", str(csv_workbook()), "--db", str(db)]) == 0
+    good, cut = tmp_path / "good.xlsx", tmp_path / "cut.xlsx"
+    wb = Workbook()
+    wb.active.title = "clients"
+    for row in [MINIMAL_TABS["clients"][0], *[[f"C{i}", "Client"] for i in range(300)]]:
+        wb.active.append(row)
+    wb.save(good)
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(cut, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            dst.writestr(name, data[: len(data) // 2] if name.startswith("xl/worksheets/") else data)
+    capsys.readouterr()
+
+    assert sync_main(["--source", str(cut), "--db", str(db)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cut.xlsx" in err[0] and "previous data from" in err[0]

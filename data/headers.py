@@ -121,6 +121,24 @@ def match_tabs(titles: Iterable[str], cmap: ColumnMap) -> tuple[dict[str, str], 
     return {tab: title for tab, (_, title) in found.items()}, ignored
 
 
+def duplicate_tabs(titles: Iterable[str], cmap: ColumnMap) -> dict[str, list[str]]:
+    """Contract tabs that more than one title maps to (SPEC §1: such a sync is refused).
+
+    Picking one would drop the other's rows without a word, whichever one wins.
+    """
+    seen: dict[str, list[str]] = {}
+    for title in titles:
+        for tab in match_tabs([title], cmap)[0]:
+            seen.setdefault(tab, []).append(title)
+    return {tab: found for tab, found in seen.items() if len(found) > 1}
+
+
+def column_spellings(tab: Tab, column: str, cmap: ColumnMap) -> list[str]:
+    """The header names a column is looked for under: its own name, then its aliases."""
+    names = [column, *cmap.columns.get(tab.name, {}).get(column, []), *cmap.columns.get("common", {}).get(column, [])]
+    return list(dict.fromkeys(names))
+
+
 @dataclass
 class HeaderMatch:
     """Which source column index holds each contract column of one tab."""

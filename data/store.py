@@ -209,6 +209,21 @@ def has_data(con: duckdb.DuckDBPyConnection) -> bool:
         cur.close()
 
 
+def previous_rows(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rows each tab held in the last load: read from the sheet (rejects included) or stored."""
+    if not has_data(con):
+        return {}
+    cur = con.cursor()
+    try:
+        held = {t: int(n or 0) for t, n in cur.execute("SELECT tab, rows_read FROM tab_report").fetchall()}
+        for name in DATA_TABLES:
+            stored = cur.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+            held[name] = max(held.get(name, 0), int(stored))
+        return held
+    finally:
+        cur.close()
+
+
 def write_load(
     con: duckdb.DuckDBPyConnection,
     result: LoadResult,

@@ -326,3 +326,81 @@ def test_cli_on_an_xlsx_cut_short_prints_one_line_and_keeps_the_data(
     assert sync_main(["--source", str(cut), "--db", str(db)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "cut.xlsx" in err[0] and "previous data from" in err[0]
+
+
+# ------------------------------------------------------------------ silent losses refuse the sync
+
+
+def test_two_csv_files_for_one_table_refuse_the_sync_naming_both_and_keep_the_data(
+    con, settings: Settings, csv_workbook
+) -> None:
+    assert run_sync(con, settings, str(csv_workbook())).ok
+    folder = csv_workbook(with_rows("clients", ["C02", "Beta", "", "", "", ""]))
+    (folder / "Clients.csv").write_text("client_id,client_name\nC03,Gamma\n", encoding="utf-8")
+
+    outcome = run_sync(con, settings, str(folder))
+
+    assert not outcome.ok and outcome.refused
+    assert outcome.error == ("refused: Clients.csv and clients.csv both map to the clients table "
+                             "(rename or remove one)")
+    assert counts(con)["clients"] == 1
+    assert store.sync_status(con)["last_status"] == "failed"
+
+
+def test_a_tab_that_held_rows_and_is_now_missing_refuses_the_sync_and_keeps_the_data(
+    con, settings: Settings, csv_workbook
+) -> None:
+    assert run_sync(con, settings, str(csv_workbook())).ok
+    tabs = {k: v for k, v in MINIMAL_TABS.items() if k != "approvals"}
+
+    outcome = run_sync(con, settings, str(csv_workbook(tabs)))
+
+    assert not outcome.ok and outcome.refused
+    assert outcome.error.startswith("refused: tab approvals held 1 row(s) in the previous load but is missing "
+                                    "(looked for a tab named approvals, ")
+    assert "columns approval_id, project_id, deliverable, sent_at" in outcome.error
+    assert "--allow-partial" in outcome.error and "\n" not in outcome.error
+    assert counts(con)["approvals"] == 1
+    assert store.sync_status(con)["last_error"] == outcome.error
+
+
+def test_a_renamed_required_column_refuses_the_sync_naming_the_tab_and_the_column_looked_for(
+    con, settings: Settings, csv_workbook
+) -> None:
+    assert run_sync(con, settings, str(csv_workbook())).ok
+    tabs = {k: [list(r) for r in v] for k, v in MINIMAL_TABS.items()}
+    tabs["projects"][0][2] = "Job title"  # was project_name
+
+    outcome = run_sync(con, settings, str(csv_workbook(tabs)))
+
+    assert not outcome.ok and outcome.refused
+    assert outcome.error.startswith("refused: tab projects (projects) held 1 row(s) in the previous load but "
+                                    "lacks required column(s) project_name (project_name: looked for project_name")
+    assert counts(con)["projects"] == 1
+
+
+def test_allow_partial_loads_a_workbook_that_lost_a_tab(
+    con, settings: Settings, csv_workbook, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_sync(con, settings, str(csv_workbook())).ok
+    partial = csv_workbook({k: v for k, v in MINIMAL_TABS.items() if k != "feedback"})
+
+    outcome = run_sync(con, settings, str(partial), allow_partial=True)
+
+    assert outcome.ok
+    assert counts(con)["feedback"] == 0 and counts(con)["clients"] == 1
+    # The CLI: refused without the flag (one line, non-zero), loaded with it.
+    db = tmp_path / "cli.duckdb"
+    assert sync_main(["--source", str(csv_workbook()), "--db", str(db)]) == 0
+    capsys.readouterr()
+    assert sync_main(["--source", str(partial), "--db", str(db)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("sync refused: tab feedback held 1 row(s)")
+    assert sync_main(["--source", str(partial), "--db", str(db), "--allow-partial"]) == 0
+
+
+def test_a_tab_that_was_empty_in_the_previous_load_may_go_missing(con, settings: Settings, csv_workbook) -> None:
+    first = with_rows("clients")
+    first["team"] = [["person", "role"]]
+    assert run_sync(con, settings, str(csv_workbook(first))).ok
+    assert run_sync(con, settings, str(csv_workbook())).ok

@@ -9,6 +9,7 @@ import pytest
 
 from data.headers import ColumnMap, load_column_map
 from data.validate import REJECT_COLUMNS, LoadResult, TabReport, stage
+from data.workbook import SyncRefused
 from tests.conftest import MINIMAL_TABS, raw_workbook, stage_tabs, with_rows
 
 CLIENT_HEADER = MINIMAL_TABS["clients"][0]
@@ -474,15 +475,29 @@ def test_optional_tabs_present_load_like_the_others() -> None:
 def test_unknown_tabs_and_columns_are_ignored_and_listed() -> None:
     tabs = {}
     tabs["clients"] = [[*CLIENT_HEADER, "Notes"], [*MINIMAL_TABS["clients"][1], "pays late"],
-                       ["", "", "", "", "", "", "only a note"]]
+                       ["", "", "", "", "", "", ""]]
     tabs["Scratch"] = [["anything"], ["at all"]]
     result = stage_tabs(tabs)
 
     assert result.ignored_tabs == ["Scratch"]
     assert report(result, "clients").ignored_columns == ["Notes"]
     assert "Notes" not in result.tables["clients"].columns
-    assert ids(result, "clients") == ["C01"]  # a row with only a note is a blank row
+    assert ids(result, "clients") == ["C01"]
     assert result.rejects.empty
+
+
+def test_a_row_with_text_only_in_columns_the_contract_does_not_know_is_rejected_as_missing_required_values() -> None:
+    # SPEC §1: a row is blank only when every cell is blank, unknown columns included.
+    tabs = {"clients": [[*CLIENT_HEADER, "Notes"], [*MINIMAL_TABS["clients"][1], ""],
+                        ["", "", "", "", "", "", "only a note"],
+                        ["", "", "", "", "", "", "", "a cell past the last header"]]}
+    result = stage_tabs(tabs)
+
+    assert ids(result, "clients") == ["C01"]
+    assert rejects(result, "clients") == [("clients", 3, "client_id", ""), ("clients", 3, "client_name", ""),
+                                          ("clients", 4, "client_id", ""), ("clients", 4, "client_name", "")]
+    assert reasons(result, "clients", 3) == ["client_id is required but blank", "client_name is required but blank"]
+    assert report(result, "clients").rejected == 2
 
 
 def test_headers_match_ignoring_case_spaces_dashes_and_underscores() -> None:
@@ -502,12 +517,15 @@ def test_tab_names_match_like_headers_and_in_russian() -> None:
     assert result.rejects.empty
 
 
-def test_canonical_tab_name_beats_an_alias_and_the_other_is_ignored() -> None:
-    tabs = {"Клиенты": [CLIENT_HEADER, ["C09", "Other", "", "", "", ""]], "clients": MINIMAL_TABS["clients"]}
-    result = stage_tabs(tabs)
+def test_two_tabs_that_map_to_one_table_refuse_the_sync_naming_both() -> None:
+    # SPEC §1: picking one (even the canonical name) would drop the other's rows silently.
+    tabs = {"Клиенты": [CLIENT_HEADER, ["C09", "Other", "", "", "", ""]], "clients": MINIMAL_TABS["clients"],
+            "Projects": MINIMAL_TABS["projects"], " PROJECTS ": MINIMAL_TABS["projects"]}
+    with pytest.raises(SyncRefused) as refused:
+        stage_tabs(tabs, kind="sheets")
 
-    assert report(result, "clients").source_title == "clients"
-    assert result.ignored_tabs == ["Клиенты"]
+    assert str(refused.value) == ("Клиенты and clients both map to the clients table (rename or remove one); "
+                                  "Projects and  PROJECTS  both map to the projects table (rename or remove one)")
 
 
 def test_russian_headers_are_understood() -> None:

@@ -95,8 +95,8 @@ def load_column_map(extra_path: str = "") -> ColumnMap:
 def match_tabs(titles: Iterable[str], cmap: ColumnMap) -> tuple[dict[str, str], list[str]]:
     """Map contract tab names to source titles; return (matches, ignored titles).
 
-    A canonical name beats an alias; of two titles for one tab the first is used and
-    the other ignored, never merged.
+    A canonical name beats an alias; of two titles for one tab one is used, never merged.
+    Staging refuses such a workbook first (duplicate_tabs), so no rows are dropped unseen.
     """
     exact = {normalize(t.name): t.name for t in TABS}
     alias = {normalize(a): name for name, aliases in cmap.tabs.items() for a in aliases}

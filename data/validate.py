@@ -97,7 +97,9 @@ def _frame(raw: RawTab, width: int) -> pd.DataFrame:
         # Transpose with zip_longest: ragged rows (the Sheets API drops trailing empty cells)
         # are padded with None in C, and pandas never sees rows of mismatched lengths.
         columns = list(itertools.zip_longest(*raw.rows, fillvalue=None))
-        df = pd.DataFrame({i: pd.Series(col, dtype=object) for i, col in enumerate(columns)})
+        # Every row empty (the Sheets API sends [] for a blank row): no column, but n rows.
+        df = pd.DataFrame({i: pd.Series(col, dtype=object) for i, col in enumerate(columns)},
+                          index=pd.RangeIndex(n))
     for i in range(df.shape[1], width):
         df[i] = None
     df.index = pd.RangeIndex(2, n + 2)  # sheet row numbers: header = row 1

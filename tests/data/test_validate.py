@@ -672,3 +672,13 @@ def test_the_last_and_first_whole_years_of_the_timestamp_range_still_load() -> N
     result = stage_tabs(tabs)
     assert rejects(result, "projects") == []
     assert ids(result, "projects") == ["P01", "P02"]
+
+
+def test_a_tab_whose_rows_are_all_empty_lists_loads_nothing_and_fails_nothing() -> None:
+    # The Sheets API sends [] for a blank row; a tab of only such rows has no data column at all.
+    result = stage_tabs({"clients": [CLIENT_HEADER, [], []], "team": [["person"], []]}, kind="sheets")
+
+    assert report(result, "clients").status == "loaded"
+    assert ids(result, "clients") == []
+    assert report(result, "team").loaded == 0
+    assert result.rejects.empty

@@ -7,6 +7,7 @@ interpretation happens later, in one place, for every source alike.
 from __future__ import annotations
 
 import csv
+import sys
 import zipfile
 from pathlib import Path
 
@@ -49,7 +50,14 @@ def read_csv_tab(path: Path) -> RawTab:
     return RawTab(path.stem, header, body)  # type: ignore[arg-type]
 
 
+# The csv module refuses a field over 131,072 characters by default; a long comment pasted
+# into a cell is data, not an attack (the file is read whole either way), so lift the cap.
+_FIELD_LIMIT = min(sys.maxsize, 2**31 - 1)
+
+
 def _read_csv_ragged(path: Path, sep: str) -> RawTab:
+    if csv.field_size_limit() < _FIELD_LIMIT:
+        csv.field_size_limit(_FIELD_LIMIT)
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             rows = list(csv.reader(fh, delimiter=sep))
@@ -81,7 +89,15 @@ def read_xlsx(path: str | Path) -> RawWorkbook:
     try:
         tabs = []
         for ws in wb.worksheets:
-            rows = [list(r) for r in ws.iter_rows(values_only=True)]
+            try:
+                rows = [list(r) for r in ws.iter_rows(values_only=True)]
+            except Exception as exc:
+                # Sheets are parsed lazily, so a damaged one (XML cut short, a bad CRC, a
+                # malformed cell) fails here, not on opening. Whatever openpyxl, zipfile or
+                # the XML parser raises, the file is unreadable: say which file and tab.
+                reason = str(exc).splitlines()[0] if str(exc) else ""
+                raise SourceError(f"{p.name} is not a readable .xlsx workbook: tab {ws.title} is damaged "
+                                  f"({type(exc).__name__}{': ' + reason if reason else ''})") from None
             while rows and all(v is None for v in rows[-1]):
                 rows.pop()
             tabs.append(RawTab(ws.title, rows[0] if rows else [], rows[1:]))

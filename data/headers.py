@@ -95,8 +95,8 @@ def load_column_map(extra_path: str = "") -> ColumnMap:
 def match_tabs(titles: Iterable[str], cmap: ColumnMap) -> tuple[dict[str, str], list[str]]:
     """Map contract tab names to source titles; return (matches, ignored titles).
 
-    A canonical name beats an alias; of two titles for one tab the first is used and
-    the other ignored, never merged.
+    A canonical name beats an alias; of two titles for one tab one is used, never merged.
+    Staging refuses such a workbook first (duplicate_tabs), so no rows are dropped unseen.
     """
     exact = {normalize(t.name): t.name for t in TABS}
     alias = {normalize(a): name for name, aliases in cmap.tabs.items() for a in aliases}
@@ -119,6 +119,24 @@ def match_tabs(titles: Iterable[str], cmap: ColumnMap) -> tuple[dict[str, str], 
         else:
             ignored.append(title)
     return {tab: title for tab, (_, title) in found.items()}, ignored
+
+
+def duplicate_tabs(titles: Iterable[str], cmap: ColumnMap) -> dict[str, list[str]]:
+    """Contract tabs that more than one title maps to (SPEC §1: such a sync is refused).
+
+    Picking one would drop the other's rows without a word, whichever one wins.
+    """
+    seen: dict[str, list[str]] = {}
+    for title in titles:
+        for tab in match_tabs([title], cmap)[0]:
+            seen.setdefault(tab, []).append(title)
+    return {tab: found for tab, found in seen.items() if len(found) > 1}
+
+
+def column_spellings(tab: Tab, column: str, cmap: ColumnMap) -> list[str]:
+    """The header names a column is looked for under: its own name, then its aliases."""
+    names = [column, *cmap.columns.get(tab.name, {}).get(column, []), *cmap.columns.get("common", {}).get(column, [])]
+    return list(dict.fromkeys(names))
 
 
 @dataclass

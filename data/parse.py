@@ -34,6 +34,17 @@ _NUMBER = r"^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?$"
 
 INT_MAX = 2**31 - 1  # the store's INTEGER columns (approvals.round)
 
+# Dates are held as nanosecond timestamps, which reach only 1677-09-21 .. 2262-04-11: a
+# date outside whole years of that span (9999-12-31 as "never", 0001-01-01) rejects its
+# row instead of failing the sync. A day of margin either side keeps time zone moves safe.
+MIN_YEAR, MAX_YEAR = 1678, 2261
+_WALL_MIN = np.datetime64(f"{MIN_YEAR}-01-01T00:00:00", "ns")
+_WALL_END = np.datetime64(f"{MAX_YEAR + 1}-01-01T00:00:00", "ns")
+# Serial numbers (seconds from the epoch) that land inside that span.
+_SERIAL_MIN_S = float((_WALL_MIN.astype("datetime64[s]") - SERIAL_EPOCH.astype("datetime64[s]")).astype("int64"))
+_SERIAL_END_S = float((_WALL_END.astype("datetime64[s]") - SERIAL_EPOCH.astype("datetime64[s]")).astype("int64"))
+RANGE_HINT = f"date out of range (years {MIN_YEAR}-{MAX_YEAR})"
+
 TRUE_WORDS = {"true", "yes", "y", "1", "да", "так", "t", "д"}
 FALSE_WORDS = {"false", "no", "n", "0", "нет", "ні", "f", "н"}
 
@@ -223,11 +234,16 @@ class Temporal:
     zone: pd.Series  # "agency", "serial" or "fixed" (an explicit offset)
     offset_min: pd.Series  # minutes east of UTC for "fixed"
     has_time: pd.Series  # False for a bare date
-    bad: pd.Series
+    bad: pd.Series  # not a date at all
+    out_of_range: pd.Series  # a real date, but outside MIN_YEAR..MAX_YEAR
 
 
-def _from_parts(parts: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """Build wall times from regex groups; impossible dates (31.02) come back NaT."""
+def _from_parts(parts: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Build wall times from regex groups; impossible dates (31.02) come back NaT.
+
+    Returns (wall, has_time, out of range): a year outside MIN_YEAR..MAX_YEAR is NaT and
+    flagged, so the caller can say why instead of "not a date".
+    """
     cols = {}
     for src, dst in (("Y", "year"), ("M", "month"), ("D", "day"), ("h", "hour"), ("m", "minute"), ("s", "second")):
         cols[dst] = pd.to_numeric(parts[src], errors="coerce") if src in parts else np.nan
@@ -240,16 +256,19 @@ def _from_parts(parts: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
         & frame["minute"].between(0, 59)
         & frame["second"].between(0, 59)
     )
+    in_range = frame["year"].between(MIN_YEAR, MAX_YEAR)
+    oob = valid & ~in_range
+    valid = valid & in_range
     wall = pd.Series(pd.NaT, index=parts.index, dtype="datetime64[ns]")
     if valid.any():
-        wall[valid] = pd.to_datetime(frame[valid].astype("int64"), errors="coerce")
+        wall[valid] = pd.to_datetime(frame[valid].astype("int64"), errors="coerce").astype("datetime64[ns]")
     if "f" in parts:
         frac = parts["f"].fillna("")
         nz = frac != ""
         if nz.any():
             ns = frac[nz].str.ljust(9, "0").str[:9].astype("int64")
             wall[nz] = wall[nz] + pd.to_timedelta(ns, unit="ns")
-    return wall, has_time
+    return wall, has_time, oob
 
 
 def parse_temporal(values: pd.Series, ctx: ParseContext) -> Temporal:
@@ -261,6 +280,7 @@ def parse_temporal(values: pd.Series, ctx: ParseContext) -> Temporal:
     zone = pd.Series("agency", index=idx, dtype=object)
     offset = pd.Series(0, index=idx, dtype="int64")
     has_time = pd.Series(False, index=idx)
+    oob = pd.Series(False, index=idx)
 
     num = kind == "n"
     txt = kind == "s"
@@ -272,27 +292,35 @@ def parse_temporal(values: pd.Series, ctx: ParseContext) -> Temporal:
     if num.any():
         days, _ = parse_number(s[num])
         secs = np.round(days.to_numpy(dtype="float64") * 86400.0)
-        ok = np.isfinite(secs) & (secs >= 0) & (secs < 200 * 365.25 * 86400)
+        finite = np.isfinite(secs)
+        ok = finite & (secs >= _SERIAL_MIN_S) & (secs < _SERIAL_END_S)
         w = np.full(len(secs), np.datetime64("NaT"), dtype="datetime64[ns]")
         w[ok] = SERIAL_EPOCH + secs[ok].astype("int64").astype("timedelta64[s]")
         wall[num] = w
+        oob[num] = finite & ~ok
         zone[num] = "serial"
-        has_time[num] = (secs % 86400) != 0
+        with np.errstate(invalid="ignore"):  # inf and nan are bad already
+            has_time[num] = (secs % 86400) != 0
 
     if txt.any():
         t = s[txt].astype(str)
         # Fast path for the forms exports write (C-speed strptime); the regexes take the rest.
         for fmt, timed in (("%Y-%m-%d %H:%M:%S", True), ("%Y-%m-%d %H:%M", True), ("%Y-%m-%d", False)):
-            todo = t[wall[t.index].isna().to_numpy()]
+            todo = t[(wall[t.index].isna() & ~oob[t.index]).to_numpy()]
             if todo.empty:
                 break
             parsed = pd.to_datetime(todo, format=fmt, errors="coerce")
-            ok = parsed.notna().to_numpy()
+            hit = parsed.notna()
+            fits = hit & (parsed >= pd.Timestamp(_WALL_MIN)) & (parsed < pd.Timestamp(_WALL_END))
+            ok = fits.to_numpy()
             if ok.any():
                 wall[todo.index[ok]] = parsed[ok].astype("datetime64[ns]")
                 has_time[todo.index[ok]] = timed
+            far = (hit & ~fits).to_numpy()
+            if far.any():
+                oob[todo.index[far]] = True
         for pattern in (_ISO, _DOTTED, _SLASHED):
-            todo = t[wall[t.index].isna()]
+            todo = t[wall[t.index].isna() & ~oob[t.index]]
             if todo.empty:
                 break
             parts = todo.str.extract(pattern)
@@ -303,9 +331,10 @@ def parse_temporal(values: pd.Series, ctx: ParseContext) -> Temporal:
             if pattern is _SLASHED:
                 first, second = ("D", "M") if ctx.date_order == "DMY" else ("M", "D")
                 parts = parts.rename(columns={"A": first, "B": second})
-            w, ht = _from_parts(parts)
+            w, ht, far = _from_parts(parts)
             wall[w.index] = w
             has_time[w.index] = ht
+            oob[far.index] = far
             if "tz" in parts:
                 tz = parts["tz"].dropna()
                 if not tz.empty:
@@ -317,6 +346,9 @@ def parse_temporal(values: pd.Series, ctx: ParseContext) -> Temporal:
     dated = kind.isin(["t", "d"])
     if dated.any():
         for i, v in s[dated].items():
+            if not MIN_YEAR <= v.year <= MAX_YEAR:  # a typed 9999-12-31 cell
+                oob[i] = True
+                continue
             ts = pd.Timestamp(v)
             if ts.tzinfo is not None:
                 utc = ts.tz_convert("UTC")
@@ -327,8 +359,9 @@ def parse_temporal(values: pd.Series, ctx: ParseContext) -> Temporal:
                 wall[i] = ts
             has_time[i] = isinstance(v, dt.datetime) and (ts != ts.normalize())
 
-    bad = s.notna() & wall.isna()
-    return Temporal(wall, zone, offset, has_time, bad)
+    oob = oob & s.notna()
+    bad = s.notna() & wall.isna() & ~oob
+    return Temporal(wall, zone, offset, has_time, bad, oob)
 
 
 def _offset_minutes(tz: str) -> int:

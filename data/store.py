@@ -54,8 +54,17 @@ CREATE TABLE IF NOT EXISTS sync_log (
 _UNREADABLE = (duckdb.IOException, duckdb.SerializationException, duckdb.InternalException)
 
 
-class StoreLocked(RuntimeError):
+class StoreError(RuntimeError):
+    """The DuckDB file cannot be opened, created or written: a one-line reason, never a traceback."""
+
+
+class StoreLocked(StoreError):
     """Another process holds the DuckDB file (DuckDB allows one writer process)."""
+
+
+def is_damaged(exc: BaseException) -> bool:
+    """A read of the file itself failed (truncated, overwritten), not a lock or a bad query."""
+    return isinstance(exc, _UNREADABLE) and not _is_lock_error(exc)  # type: ignore[arg-type]
 
 
 def _table_sql(name: str) -> str:
@@ -81,9 +90,19 @@ def set_aside(path: Path) -> Path:
 
 
 def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (or create) the store; a corrupt or foreign file is set aside, never a crash."""
+    """Open (or create) the store; a corrupt or foreign file is set aside, never a crash.
+
+    A path that cannot hold a file (under a file, in a folder without write access) is a
+    StoreError with a one-line reason.
+    """
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the DuckDB file {p}: {exc.strerror or exc}") from None
+    if p.is_dir():
+        raise StoreError(f"cannot use {p} as the DuckDB file: it is a folder")
+    con: duckdb.DuckDBPyConnection | None = None
     try:
         con = duckdb.connect(str(p), read_only=read_only)
         if not read_only:
@@ -95,18 +114,38 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
             _ensure_tables(con)
             _refresh_stale_marts(con)
     except _UNREADABLE as exc:
+        # Close the half-open connection first: DuckDB caches one instance per path, so a
+        # reconnect would otherwise get the damaged instance back (and write into the file
+        # just set aside).
+        if con is not None:
+            with contextlib.suppress(duckdb.Error):
+                con.close()
         if _is_lock_error(exc):
             raise StoreLocked(
                 f"{p} is open in another process (is the dashboard running? use its Sync now, or stop it)"
             ) from None
-        if read_only or not p.exists():
+        if read_only:
             raise
+        if not p.exists():
+            raise StoreError(f"cannot create the DuckDB file {p}: {str(exc).splitlines()[0]}") from None
+        con = _rebuild(p, exc)
+    return con
+
+
+def _rebuild(p: Path, exc: BaseException) -> duckdb.DuckDBPyConnection:
+    """Set an unreadable file aside and start a fresh one in its place."""
+    try:
         moved = set_aside(p)
-        log.warning("DuckDB file %s could not be opened (%s); set aside as %s", p, exc, moved.name)
+    except OSError as err:
+        raise StoreError(f"the DuckDB file {p} is damaged and cannot be moved aside: {err.strerror or err}") from None
+    log.warning("DuckDB file %s could not be opened (%s); set aside as %s", p, exc, moved.name)
+    try:
         con = duckdb.connect(str(p))
         con.execute(_BOOKKEEPING)
         _ensure_tables(con)
         con.execute("INSERT OR REPLACE INTO meta VALUES ('recovered_from', ?)", [f"{moved.name}: {exc}"])
+    except duckdb.Error as err:
+        raise StoreError(f"cannot create the DuckDB file {p}: {str(err).splitlines()[0]}") from None
     return con
 
 
@@ -167,6 +206,21 @@ def has_data(con: duckdb.DuckDBPyConnection) -> bool:
         return cur.execute("SELECT count(*) FROM meta WHERE key = 'sync_id' AND value <> ''").fetchone()[0] > 0
     except duckdb.CatalogException:
         return False
+    finally:
+        cur.close()
+
+
+def previous_rows(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rows each tab held in the last load: read from the sheet (rejects included) or stored."""
+    if not has_data(con):
+        return {}
+    cur = con.cursor()
+    try:
+        held = {t: int(n or 0) for t, n in cur.execute("SELECT tab, rows_read FROM tab_report").fetchall()}
+        for name in DATA_TABLES:
+            stored = cur.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+            held[name] = max(held.get(name, 0), int(stored))
+        return held
     finally:
         cur.close()
 

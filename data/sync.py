@@ -7,6 +7,7 @@ cannot be read leaves the last good data in place and says why, in one line.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -22,8 +23,8 @@ import duckdb
 from data import store
 from data.headers import load_column_map, match_tabs
 from data.settings import ROOT, Settings, SettingsError, is_sample_source, load_settings, sample_reference
-from data.validate import LoadResult, stage
-from data.workbook import RawWorkbook, SourceError
+from data.validate import LoadResult, lost_tabs, stage
+from data.workbook import RawWorkbook, SourceError, SyncRefused
 
 SECRETS_PATH = ROOT / ".streamlit" / "secrets.toml"
 
@@ -35,6 +36,8 @@ class SyncOutcome:
     source: str
     result: LoadResult | None = None
     error: str | None = None
+    refused: bool = False  # read fine, but loading it would lose data silently (SPEC §1)
+    store_damaged: bool = False  # the DuckDB file itself failed a read: set it aside and sync again
 
 
 def source_kind(source: str) -> str:
@@ -108,19 +111,49 @@ def load_workbook(wb: RawWorkbook, settings: Settings) -> LoadResult:
     return stage(wb, load_column_map(settings.column_map), settings.timezone, settings.date_order)
 
 
-def run_sync(con: duckdb.DuckDBPyConnection, settings: Settings, source: str | None = None) -> SyncOutcome:
-    """Read, stage and store one workbook; on failure record it and keep the old data."""
+def run_sync(
+    con: duckdb.DuckDBPyConnection, settings: Settings, source: str | None = None, *, allow_partial: bool = False
+) -> SyncOutcome:
+    """Read, stage and store one workbook; on failure or refusal record it and keep the old data.
+
+    A tab that held rows in the previous load and cannot be loaded now refuses the sync
+    unless `allow_partial` (SPEC §1): a renamed header must not empty a table silently.
+    """
     src = source or settings.resolved_source()
     started = dt.datetime.now(dt.UTC)
+    try:
+        return _run_sync(con, settings, src, started, allow_partial)
+    except duckdb.Error as exc:
+        if not store.is_damaged(exc):
+            raise  # a bug (bad SQL), not the file: surface it
+        # The DuckDB file itself failed a read (truncated past its catalogue, disk full): the
+        # load was rolled back; say so in one line, and log it if the file still takes a write.
+        error = f"cannot write the DuckDB file: {str(exc).splitlines()[0]}"
+        failed_id = None
+        with contextlib.suppress(duckdb.Error):
+            failed_id = store.record_failure(con, source=src, kind=None, started_at=started, error=error)
+        return SyncOutcome(False, failed_id, src, error=error, store_damaged=True)
+
+
+def _run_sync(
+    con: duckdb.DuckDBPyConnection, settings: Settings, src: str, started: dt.datetime, allow_partial: bool
+) -> SyncOutcome:
     kind = None
     try:
         kind = source_kind(src)
         wb = read_source(src, settings)
         result = load_workbook(wb, settings)
+        if not allow_partial:
+            lost = lost_tabs(result, store.previous_rows(con), load_column_map(settings.column_map))
+            if lost:
+                raise SyncRefused("; ".join(lost) + " — nothing changed; fix the sheet, or load anyway with "
+                                  "--allow-partial")
     except (SourceError, ValueError) as exc:
         error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if isinstance(exc, SyncRefused):
+            error = f"refused: {error}"
         sync_id = store.record_failure(con, source=src, kind=kind, started_at=started, error=error)
-        return SyncOutcome(False, sync_id, src, error=error)
+        return SyncOutcome(False, sync_id, src, error=error, refused=isinstance(exc, SyncRefused))
     meta: dict[str, Any] = {
         "title": wb.title,
         "serial_timezone": wb.serial_timezone,
@@ -163,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
                                      "(default: the settings' source, else the bundled sample)")
     ap.add_argument("--db", help="DuckDB file (default: the settings' db)")
     ap.add_argument("--settings", help="settings file (default: pulse.toml)")
+    ap.add_argument("--allow-partial", action="store_true",
+                    help="load even when a tab that held rows in the previous load cannot be loaded now")
     args = ap.parse_args(argv)
     try:
         settings = load_settings(args.settings)
@@ -171,17 +206,35 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     db = Path(args.db) if args.db else settings.db_path()
     try:
-        con = store.connect(db)
-    except store.StoreLocked as exc:
+        return _sync_into(db, settings, args.source, args.allow_partial)
+    except store.StoreError as exc:
         print(f"sync failed: {exc}", file=sys.stderr)
         return 3
+    except Exception as exc:  # a bug: still one line and a non-zero exit, never a traceback
+        print(f"sync failed: unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+              file=sys.stderr)
+        return 1
+
+
+def _sync_into(db: Path, settings: Settings, source: str | None, allow_partial: bool = False) -> int:
+    """One sync into the file at db; a file found damaged mid-write is set aside and the sync retried once."""
+    con = store.connect(db)
     try:
-        outcome = run_sync(con, settings, args.source)
+        outcome = run_sync(con, settings, source, allow_partial=allow_partial)
+        if outcome.store_damaged:
+            con.close()
+            store.set_aside(db)
+            con = store.connect(db)
+            outcome = run_sync(con, settings, source, allow_partial=allow_partial)
         if not outcome.ok:
-            st = store.sync_status(con)
-            kept = (f"previous data from {st['good_at']:%Y-%m-%d %H:%M UTC} kept"
-                    if st["good_at"] else "no previous data")
-            print(f"sync failed: {outcome.error} ({kept})", file=sys.stderr)
+            try:
+                good_at = store.sync_status(con)["good_at"]
+                kept = f"previous data from {good_at:%Y-%m-%d %H:%M UTC} kept" if good_at else "no previous data"
+            except duckdb.Error:
+                kept = "the DuckDB file could not be read"
+            what, why = ("sync refused", outcome.error.removeprefix("refused: ")) if outcome.refused and outcome.error \
+                else ("sync failed", outcome.error)
+            print(f"{what}: {why} ({kept})", file=sys.stderr)
             return 1
         assert outcome.result is not None
         print(f"synced {outcome.source} into {db} (sync {outcome.sync_id})")

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 from data import parse
-from data.headers import ColumnMap, enum_lookup, match_headers, match_tabs
+from data.headers import ColumnMap, column_spellings, duplicate_tabs, enum_lookup, match_headers, match_tabs
 from data.schema import SCALES, TAB_BY_NAME, TABS, Column, Tab
-from data.workbook import RawTab, RawWorkbook
+from data.workbook import RawTab, RawWorkbook, SyncRefused
 
 REJECT_COLUMNS = ["tab", "sheet_row", "column", "value", "reason", "severity"]
 KIND_HINT = {
@@ -97,7 +97,9 @@ def _frame(raw: RawTab, width: int) -> pd.DataFrame:
         # Transpose with zip_longest: ragged rows (the Sheets API drops trailing empty cells)
         # are padded with None in C, and pandas never sees rows of mismatched lengths.
         columns = list(itertools.zip_longest(*raw.rows, fillvalue=None))
-        df = pd.DataFrame({i: pd.Series(col, dtype=object) for i, col in enumerate(columns)})
+        # Every row empty (the Sheets API sends [] for a blank row): no column, but n rows.
+        df = pd.DataFrame({i: pd.Series(col, dtype=object) for i, col in enumerate(columns)},
+                          index=pd.RangeIndex(n))
     for i in range(df.shape[1], width):
         df[i] = None
     df.index = pd.RangeIndex(2, n + 2)  # sheet row numbers: header = row 1
@@ -114,9 +116,16 @@ def _stage_tab(
     match = match_headers(header, tab, cmap)
     report.ignored_columns = match.ignored + [f"{h} (duplicate)" for h in match.duplicates]
     df = _frame(raw, len(header))
-    # Cleaned once (trimmed, blanks → missing); a row blank in every contract column is skipped.
+    # Cleaned once (trimmed, blanks → missing). Only a row blank in every cell, columns the
+    # contract does not know included, is skipped: text only in a notes column is a row
+    # whose required values are missing, and is rejected as such (SPEC §1).
     src = pd.DataFrame({c: parse.clean(df[i]) for c, i in match.index.items()}, index=df.index)
-    blank = src.isna().all(axis=1) if len(src.columns) else pd.Series(True, index=df.index)
+    filled = src.notna().any(axis=1) if len(src.columns) else pd.Series(False, index=df.index)
+    used = set(match.index.values())
+    for i in df.columns:
+        if i not in used:
+            filled = filled | parse.clean(df[i]).notna()
+    blank = ~filled
     src = src[~blank.to_numpy()]
     report.rows_read = len(src)
     probs = _Problems(tab.name)
@@ -149,6 +158,7 @@ def _cast(col: Column, values, present, ctx, cmap, tab, reject, probs, rows) -> 
     if col.kind in ("date", "datetime", "date_or_datetime"):
         t = parse.parse_temporal(values, ctx)
         reject(t.bad, col.name, values, f"{col.name}: not {KIND_HINT[col.kind]}")
+        reject(t.out_of_range, col.name, values, f"{col.name}: {parse.RANGE_HINT}")
         return parse.to_date(t, ctx) if col.kind == "date" else parse.to_utc(t, ctx)
     if col.kind == "number":
         nums, bad = parse.parse_number(values)
@@ -253,7 +263,16 @@ def stage(wb: RawWorkbook, cmap: ColumnMap, timezone: str = "UTC", date_order: s
         date_order=parse.date_order_for(wb.locale, date_order),
     )
     by_title = {t.title: t for t in wb.tabs}
-    matched, ignored = match_tabs([t.title for t in wb.tabs], cmap)
+    titles = [t.title for t in wb.tabs]
+    clashes = duplicate_tabs(titles, cmap)
+    if clashes:
+        def name(title: str) -> str:
+            return f"{title}.csv" if wb.kind == "csv" else title
+
+        raise SyncRefused("; ".join(
+            f"{' and '.join(name(t) for t in found)} both map to the {tab} table (rename or remove one)"
+            for tab, found in clashes.items()))
+    matched, ignored = match_tabs(titles, cmap)
     tables: dict[str, pd.DataFrame] = {}
     reports: list[TabReport] = []
     problem_frames: list[pd.DataFrame] = []
@@ -324,6 +343,30 @@ def stage(wb: RawWorkbook, cmap: ColumnMap, timezone: str = "UTC", date_order: s
     rejects = rejects.assign(_o=rejects["tab"].map(order)).sort_values(
         ["_o", "sheet_row", "severity"], kind="stable").drop(columns="_o").reset_index(drop=True)
     return LoadResult(tables, rejects, reports, ignored)
+
+
+def lost_tabs(result: LoadResult, previous_rows: dict[str, int], cmap: ColumnMap) -> list[str]:
+    """Why each tab that held rows in the previous load cannot be loaded now (SPEC §1).
+
+    An emptied tab is far more often a renamed header or tab than news, so such a sync is
+    refused unless the caller allows a partial load; the reason names what was looked for.
+    """
+    reasons = []
+    for r in result.tabs:
+        held = previous_rows.get(r.tab, 0)
+        if held <= 0 or r.status == "loaded":
+            continue
+        tab = TAB_BY_NAME[r.tab]
+        if r.status == "missing_columns":
+            looked = "; ".join(f"{c}: looked for {', '.join(column_spellings(tab, c, cmap))}"
+                               for c in r.missing_columns)
+            reasons.append(f"tab {r.source_title} ({r.tab}) held {held} row(s) in the previous load but lacks "
+                           f"required column(s) {', '.join(r.missing_columns)} ({looked})")
+        else:
+            names = ", ".join(dict.fromkeys([tab.name, *cmap.tabs.get(tab.name, [])]))
+            reasons.append(f"tab {r.tab} held {held} row(s) in the previous load but is missing "
+                           f"(looked for a tab named {names}; columns {', '.join(tab.required_columns)})")
+    return reasons
 
 
 def empty_table(name: str) -> pd.DataFrame:

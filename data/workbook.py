@@ -14,6 +14,11 @@ class SourceError(Exception):
     """The source could not be read at all: nothing is loaded, the previous data stays."""
 
 
+class SyncRefused(SourceError):
+    """The source was read but loading it would lose data silently (two tabs for one table,
+    a tab that held rows now unloadable): like an unreadable source, nothing changes."""
+
+
 @dataclass
 class RawTab:
     """One tab: its title as the source spells it, the header row and the data rows.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import zipfile
 
 import pandas as pd
 import pytest
@@ -191,3 +192,56 @@ def test_a_csv_row_longer_than_its_header_is_read_not_refused(tmp_path) -> None:
     tab = read_csv_folder(tmp_path).tabs[0]
     assert tab.header == ["client_id", "client_name"]
     assert [list(r)[:2] for r in tab.rows] == [["C01", "Acme"], ["C02", "B"]]
+
+
+def test_xlsx_date_cells_outside_the_timestamp_range_reject_their_row(tmp_path) -> None:
+    path = tmp_path / "agency.xlsx"
+    tabs = {**XLSX_TABS, "clients": [*XLSX_TABS["clients"], ["C09", "Far", None, None, None, dt.date(9999, 12, 31)]],
+            "messages": [*XLSX_TABS["messages"],
+                         ["M3", "T3", "007", None, "chat", "in", "c", dt.datetime(9999, 12, 31, 23, 59), None]]}
+    write_xlsx(path, tabs)
+
+    result = stage(read_xlsx(path), load_column_map())
+
+    errors = result.rejects[result.rejects["severity"] == "error"]
+    assert errors[["tab", "sheet_row", "column", "value"]].values.tolist() == [
+        ["clients", 4, "start_date", "9999-12-31 00:00:00"],
+        ["messages", 5, "sent_at", "9999-12-31 23:59:00"],
+        ["feedback", 2, "score", "7.5"],
+    ]
+    assert "C09" not in result.tables["clients"]["client_id"].tolist()
+
+
+def test_a_csv_cell_longer_than_the_csv_field_limit_in_a_ragged_row_is_loaded_whole(tmp_path) -> None:
+    # Over the csv module's default 131,072-character cap, in a row longer than its header
+    # (which sends the file to the csv module). The contract sets no length limit: it loads.
+    long_name = "Acme " + "x" * 200_000
+    (tmp_path / "clients.csv").write_text(
+        f'client_id,client_name\nC01,"{long_name}",a note in an unlabelled column\nC02,Beta\n', encoding="utf-8")
+
+    result = stage(read_csv_folder(tmp_path), load_column_map())
+
+    clients = result.tables["clients"]
+    assert clients["client_id"].tolist() == ["C01", "C02"]
+    assert clients["client_name"].tolist() == [long_name, "Beta"]
+    assert result.rejects.empty
+
+
+def test_a_csv_with_a_bad_byte_in_a_ragged_row_names_its_file(tmp_path) -> None:
+    (tmp_path / "clients.csv").write_text("client_id,client_name\nC01,Acme\n", encoding="utf-8")
+    (tmp_path / "team.csv").write_bytes(b"person\nAnna\nBoris,extra,cells\n\xff\xfe broken\n")
+    with pytest.raises(SourceError, match=r"^team\.csv "):
+        read_csv_folder(tmp_path)
+
+
+def test_xlsx_whose_sheet_xml_is_cut_short_is_a_source_error_naming_file_and_tab(tmp_path) -> None:
+    good, cut = tmp_path / "good.xlsx", tmp_path / "cut.xlsx"
+    write_xlsx(good, {"clients": [MINIMAL_TABS["clients"][0], *[[f"C{i}", "Client"] for i in range(300)]]})
+    # Opening reads only the workbook part; the sheet's XML is parsed later, row by row.
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(cut, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            dst.writestr(name, data[: len(data) // 2] if name.startswith("xl/worksheets/") else data)
+
+    with pytest.raises(SourceError, match=r"^cut\.xlsx is not a readable \.xlsx workbook: tab clients is damaged"):
+        read_xlsx(cut)

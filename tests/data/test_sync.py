@@ -233,3 +233,174 @@ def test_a_google_sheet_syncs_with_one_values_request(
     assert sent == "2026-11-20 15:00"
     assert cur.execute("SELECT needs_reply FROM messages").fetchone()[0] is True
     assert store.read_meta(con)["serial_timezone"] == "Europe/Moscow"
+
+
+def _truncate(path: Path, fraction: float) -> None:
+    size = path.stat().st_size
+    with path.open("r+b") as fh:
+        fh.truncate(int(size * fraction))
+
+
+def _loaded_store(tmp_path: Path, csv_workbook) -> Path:
+    db = tmp_path / "pulse.duckdb"
+    con = store.connect(db)
+    try:
+        assert run_sync(con, Settings(db=str(db)), str(csv_workbook())).ok
+    finally:
+        con.close()
+    return db
+
+
+def test_a_truncated_store_is_closed_then_set_aside_and_rebuilt(tmp_path: Path, csv_workbook) -> None:
+    # Cut in half, the file still opens but its catalogue cannot be read. The half-open
+    # connection must be closed before reconnecting, or DuckDB hands the damaged one back.
+    db = _loaded_store(tmp_path, csv_workbook)
+    _truncate(db, 0.5)
+
+    con = store.connect(db)
+    try:
+        assert "recovered_from" in store.read_meta(con)
+        assert run_sync(con, Settings(db=str(db)), str(csv_workbook())).ok
+        assert counts(con)["clients"] == 1
+    finally:
+        con.close()
+    assert len(list(tmp_path.glob("pulse.duckdb.corrupt-*"))) == 1
+
+
+def test_a_store_damaged_past_its_catalogue_fails_the_write_in_one_line_and_the_cli_rebuilds_it(
+    tmp_path: Path, csv_workbook, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Cut at 90%, the file opens and its catalogue reads; only replacing the tables fails.
+    db = _loaded_store(tmp_path, csv_workbook)
+    _truncate(db, 0.9)
+    con = store.connect(db)
+    try:
+        outcome = run_sync(con, Settings(db=str(db)), str(csv_workbook()))
+    finally:
+        con.close()
+    assert not outcome.ok and outcome.store_damaged
+    assert outcome.error.startswith("cannot write the DuckDB file:") and "\n" not in outcome.error
+
+    assert sync_main(["--source", str(csv_workbook()), "--db", str(db)]) == 0
+    assert "synced" in capsys.readouterr().out
+    con = store.connect(db)
+    try:
+        assert counts(con)["clients"] == 1
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("where", ["under a file", "a folder"])
+def test_cli_with_an_unusable_db_path_prints_one_line_and_exits_nonzero(
+    tmp_path: Path, csv_workbook, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    db = blocker / "pulse.duckdb" if where == "under a file" else tmp_path
+    assert sync_main(["--source", str(csv_workbook()), "--db", str(db)]) == 3
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("sync failed:") and str(db) in err[0]
+
+
+def test_cli_on_an_xlsx_cut_short_prints_one_line_and_keeps_the_data(
+    tmp_path: Path, csv_workbook, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import zipfile
+
+    from openpyxl import Workbook
+
+    db = tmp_path / "cli.duckdb"
+    assert sync_main(["--source", str(csv_workbook()), "--db", str(db)]) == 0
+    good, cut = tmp_path / "good.xlsx", tmp_path / "cut.xlsx"
+    wb = Workbook()
+    wb.active.title = "clients"
+    for row in [MINIMAL_TABS["clients"][0], *[[f"C{i}", "Client"] for i in range(300)]]:
+        wb.active.append(row)
+    wb.save(good)
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(cut, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            dst.writestr(name, data[: len(data) // 2] if name.startswith("xl/worksheets/") else data)
+    capsys.readouterr()
+
+    assert sync_main(["--source", str(cut), "--db", str(db)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cut.xlsx" in err[0] and "previous data from" in err[0]
+
+
+# ------------------------------------------------------------------ silent losses refuse the sync
+
+
+def test_two_csv_files_for_one_table_refuse_the_sync_naming_both_and_keep_the_data(
+    con, settings: Settings, csv_workbook
+) -> None:
+    assert run_sync(con, settings, str(csv_workbook())).ok
+    folder = csv_workbook(with_rows("clients", ["C02", "Beta", "", "", "", ""]))
+    (folder / "Clients.csv").write_text("client_id,client_name\nC03,Gamma\n", encoding="utf-8")
+
+    outcome = run_sync(con, settings, str(folder))
+
+    assert not outcome.ok and outcome.refused
+    assert outcome.error == ("refused: Clients.csv and clients.csv both map to the clients table "
+                             "(rename or remove one)")
+    assert counts(con)["clients"] == 1
+    assert store.sync_status(con)["last_status"] == "failed"
+
+
+def test_a_tab_that_held_rows_and_is_now_missing_refuses_the_sync_and_keeps_the_data(
+    con, settings: Settings, csv_workbook
+) -> None:
+    assert run_sync(con, settings, str(csv_workbook())).ok
+    tabs = {k: v for k, v in MINIMAL_TABS.items() if k != "approvals"}
+
+    outcome = run_sync(con, settings, str(csv_workbook(tabs)))
+
+    assert not outcome.ok and outcome.refused
+    assert outcome.error.startswith("refused: tab approvals held 1 row(s) in the previous load but is missing "
+                                    "(looked for a tab named approvals, ")
+    assert "columns approval_id, project_id, deliverable, sent_at" in outcome.error
+    assert "--allow-partial" in outcome.error and "\n" not in outcome.error
+    assert counts(con)["approvals"] == 1
+    assert store.sync_status(con)["last_error"] == outcome.error
+
+
+def test_a_renamed_required_column_refuses_the_sync_naming_the_tab_and_the_column_looked_for(
+    con, settings: Settings, csv_workbook
+) -> None:
+    assert run_sync(con, settings, str(csv_workbook())).ok
+    tabs = {k: [list(r) for r in v] for k, v in MINIMAL_TABS.items()}
+    tabs["projects"][0][2] = "Job title"  # was project_name
+
+    outcome = run_sync(con, settings, str(csv_workbook(tabs)))
+
+    assert not outcome.ok and outcome.refused
+    assert outcome.error.startswith("refused: tab projects (projects) held 1 row(s) in the previous load but "
+                                    "lacks required column(s) project_name (project_name: looked for project_name")
+    assert counts(con)["projects"] == 1
+
+
+def test_allow_partial_loads_a_workbook_that_lost_a_tab(
+    con, settings: Settings, csv_workbook, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_sync(con, settings, str(csv_workbook())).ok
+    partial = csv_workbook({k: v for k, v in MINIMAL_TABS.items() if k != "feedback"})
+
+    outcome = run_sync(con, settings, str(partial), allow_partial=True)
+
+    assert outcome.ok
+    assert counts(con)["feedback"] == 0 and counts(con)["clients"] == 1
+    # The CLI: refused without the flag (one line, non-zero), loaded with it.
+    db = tmp_path / "cli.duckdb"
+    assert sync_main(["--source", str(csv_workbook()), "--db", str(db)]) == 0
+    capsys.readouterr()
+    assert sync_main(["--source", str(partial), "--db", str(db)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("sync refused: tab feedback held 1 row(s)")
+    assert sync_main(["--source", str(partial), "--db", str(db), "--allow-partial"]) == 0
+
+
+def test_a_tab_that_was_empty_in_the_previous_load_may_go_missing(con, settings: Settings, csv_workbook) -> None:
+    first = with_rows("clients")
+    first["team"] = [["person", "role"]]
+    assert run_sync(con, settings, str(csv_workbook(first))).ok
+    assert run_sync(con, settings, str(csv_workbook())).ok

@@ -9,6 +9,7 @@ import pytest
 
 from data.headers import ColumnMap, load_column_map
 from data.validate import REJECT_COLUMNS, LoadResult, TabReport, stage
+from data.workbook import SyncRefused
 from tests.conftest import MINIMAL_TABS, raw_workbook, stage_tabs, with_rows
 
 CLIENT_HEADER = MINIMAL_TABS["clients"][0]
@@ -474,15 +475,29 @@ def test_optional_tabs_present_load_like_the_others() -> None:
 def test_unknown_tabs_and_columns_are_ignored_and_listed() -> None:
     tabs = {}
     tabs["clients"] = [[*CLIENT_HEADER, "Notes"], [*MINIMAL_TABS["clients"][1], "pays late"],
-                       ["", "", "", "", "", "", "only a note"]]
+                       ["", "", "", "", "", "", ""]]
     tabs["Scratch"] = [["anything"], ["at all"]]
     result = stage_tabs(tabs)
 
     assert result.ignored_tabs == ["Scratch"]
     assert report(result, "clients").ignored_columns == ["Notes"]
     assert "Notes" not in result.tables["clients"].columns
-    assert ids(result, "clients") == ["C01"]  # a row with only a note is a blank row
+    assert ids(result, "clients") == ["C01"]
     assert result.rejects.empty
+
+
+def test_a_row_with_text_only_in_columns_the_contract_does_not_know_is_rejected_as_missing_required_values() -> None:
+    # SPEC §1: a row is blank only when every cell is blank, unknown columns included.
+    tabs = {"clients": [[*CLIENT_HEADER, "Notes"], [*MINIMAL_TABS["clients"][1], ""],
+                        ["", "", "", "", "", "", "only a note"],
+                        ["", "", "", "", "", "", "", "a cell past the last header"]]}
+    result = stage_tabs(tabs)
+
+    assert ids(result, "clients") == ["C01"]
+    assert rejects(result, "clients") == [("clients", 3, "client_id", ""), ("clients", 3, "client_name", ""),
+                                          ("clients", 4, "client_id", ""), ("clients", 4, "client_name", "")]
+    assert reasons(result, "clients", 3) == ["client_id is required but blank", "client_name is required but blank"]
+    assert report(result, "clients").rejected == 2
 
 
 def test_headers_match_ignoring_case_spaces_dashes_and_underscores() -> None:
@@ -502,12 +517,15 @@ def test_tab_names_match_like_headers_and_in_russian() -> None:
     assert result.rejects.empty
 
 
-def test_canonical_tab_name_beats_an_alias_and_the_other_is_ignored() -> None:
-    tabs = {"Клиенты": [CLIENT_HEADER, ["C09", "Other", "", "", "", ""]], "clients": MINIMAL_TABS["clients"]}
-    result = stage_tabs(tabs)
+def test_two_tabs_that_map_to_one_table_refuse_the_sync_naming_both() -> None:
+    # SPEC §1: picking one (even the canonical name) would drop the other's rows silently.
+    tabs = {"Клиенты": [CLIENT_HEADER, ["C09", "Other", "", "", "", ""]], "clients": MINIMAL_TABS["clients"],
+            "Projects": MINIMAL_TABS["projects"], " PROJECTS ": MINIMAL_TABS["projects"]}
+    with pytest.raises(SyncRefused) as refused:
+        stage_tabs(tabs, kind="sheets")
 
-    assert report(result, "clients").source_title == "clients"
-    assert result.ignored_tabs == ["Клиенты"]
+    assert str(refused.value) == ("Клиенты and clients both map to the clients table (rename or remove one); "
+                                  "Projects and  PROJECTS  both map to the projects table (rename or remove one)")
 
 
 def test_russian_headers_are_understood() -> None:
@@ -605,3 +623,62 @@ def test_values_are_trimmed_before_they_are_checked() -> None:
         "T1", "C01", "email", "out", "me")
     assert m2["project_id"] is None
     assert bool(m2["needs_reply"]) is True
+
+
+# ------------------------------------------------------------- dates outside the timestamp range
+
+
+def test_dates_outside_the_timestamp_range_reject_their_row_instead_of_failing_the_sync() -> None:
+    tabs = with_rows("projects",
+                     ["P02", "C01", "Never", "", "", "active", "", "2026-11-13", "9999-12-31", "", ""],
+                     ["P03", "C01", "Ancient", "", "", "active", "0001-01-01", "2026-11-13", "", "", ""],
+                     ["P04", "C01", "Typed", "", "", "active", "", dt.date(9999, 12, 31), "", "", ""])
+    tabs = with_rows("messages",
+                     ["M2", "T2", "C01", "", "email", "in", "x", "31.12.9999 10:00", ""],
+                     ["M3", "T3", "C01", "", "email", "in", "x", dt.datetime(1, 1, 1, 9, 30), ""],
+                     ["M4", "T4", "C01", "", "email", "in", "x", "9999-12-31T10:00:00+03:00", ""],
+                     base=tabs)
+
+    result = stage_tabs(tabs)
+
+    assert rejects(result, "projects") == [("projects", 3, "due_date", "9999-12-31"),
+                                           ("projects", 4, "start_date", "0001-01-01"),
+                                           ("projects", 5, "baseline_due", "9999-12-31")]
+    assert rejects(result, "messages") == [("messages", 3, "sent_at", "31.12.9999 10:00"),
+                                           ("messages", 4, "sent_at", "0001-01-01 09:30:00"),
+                                           ("messages", 5, "sent_at", "9999-12-31T10:00:00+03:00")]
+    assert reasons(result, "projects", 3) == ["due_date: date out of range (years 1678-2261)"]
+    assert ids(result, "projects") == ["P01"]
+    assert ids(result, "messages") == ["M1"]
+
+
+def test_sheets_serials_outside_the_timestamp_range_reject_their_row() -> None:
+    # 2958465 is 9999-12-31 as a serial; -700000 is before year 1 of pandas' range.
+    tabs = with_rows("messages",
+                     ["M2", "T2", "C01", "", "email", "in", "x", 2958465, ""],
+                     ["M3", "T3", "C01", "", "email", "in", "x", -700000.5, ""],
+                     ["M4", "T4", "C01", "", "email", "in", "x", 46346.75, ""])
+
+    result = stage_tabs(tabs, kind="sheets", serial_timezone="Europe/Moscow")
+
+    assert rejects(result, "messages") == [("messages", 3, "sent_at", "2958465"),
+                                           ("messages", 4, "sent_at", "-700000.5")]
+    assert set(reasons(result, "messages", 3)) == {"sent_at: date out of range (years 1678-2261)"}
+    assert ids(result, "messages") == ["M1", "M4"]
+
+
+def test_the_last_and_first_whole_years_of_the_timestamp_range_still_load() -> None:
+    tabs = with_rows("projects", ["P02", "C01", "Far", "", "", "active", "1678-01-01", "", "2261-12-31", "", ""])
+    result = stage_tabs(tabs)
+    assert rejects(result, "projects") == []
+    assert ids(result, "projects") == ["P01", "P02"]
+
+
+def test_a_tab_whose_rows_are_all_empty_lists_loads_nothing_and_fails_nothing() -> None:
+    # The Sheets API sends [] for a blank row; a tab of only such rows has no data column at all.
+    result = stage_tabs({"clients": [CLIENT_HEADER, [], []], "team": [["person"], []]}, kind="sheets")
+
+    assert report(result, "clients").status == "loaded"
+    assert ids(result, "clients") == []
+    assert report(result, "team").loaded == 0
+    assert result.rejects.empty

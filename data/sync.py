@@ -19,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-from data import store
+from data import history, store
 from data.headers import load_column_map, match_tabs
 from data.settings import ROOT, Settings, SettingsError, is_sample_source, load_settings, sample_reference
 from data.validate import LoadResult, stage
@@ -108,10 +108,19 @@ def load_workbook(wb: RawWorkbook, settings: Settings) -> LoadResult:
     return stage(wb, load_column_map(settings.column_map), settings.timezone, settings.date_order)
 
 
-def run_sync(con: duckdb.DuckDBPyConnection, settings: Settings, source: str | None = None) -> SyncOutcome:
-    """Read, stage and store one workbook; on failure record it and keep the old data."""
+def run_sync(con: duckdb.DuckDBPyConnection, settings: Settings, source: str | None = None,
+             recorded_at: str | dt.datetime | None = None) -> SyncOutcome:
+    """Read, stage and store one workbook; on failure record it and keep the old data.
+
+    recorded_at (default: now; without an offset, agency time) is when the sheet looked like
+    this, for the history; one not later than the latest recorded sync is refused up front
+    and changes nothing, not even the sync log (a refusal is a wrong argument, not a sync).
+    """
     src = source or settings.resolved_source()
     started = dt.datetime.now(dt.UTC)
+    recorded = history.parse_recorded_at(recorded_at, settings.timezone) or started
+    if refused := history.refusal(con, recorded):
+        return SyncOutcome(False, None, src, error=refused)
     kind = None
     try:
         kind = source_kind(src)
@@ -131,7 +140,8 @@ def run_sync(con: duckdb.DuckDBPyConnection, settings: Settings, source: str | N
         ref = sample_reference()
         meta["sample_as_of"] = ref.get("as_of", "")
         meta["title"] = ref.get("name", wb.title)
-    sync_id = store.write_load(con, result, source=src, kind=wb.kind, started_at=started, meta=meta)
+    sync_id = store.write_load(con, result, source=src, kind=wb.kind, started_at=started, meta=meta,
+                               recorded_at=recorded)
     return SyncOutcome(True, sync_id, src, result=result)
 
 
@@ -163,10 +173,14 @@ def main(argv: list[str] | None = None) -> int:
                                      "(default: the settings' source, else the bundled sample)")
     ap.add_argument("--db", help="DuckDB file (default: the settings' db)")
     ap.add_argument("--settings", help="settings file (default: pulse.toml)")
+    ap.add_argument("--recorded-at", dest="recorded_at",
+                    help="ISO datetime the sheet looked like this, for the history (default: now; "
+                         "without an offset it is agency time); must be later than the latest recorded sync")
     args = ap.parse_args(argv)
     try:
         settings = load_settings(args.settings)
-    except SettingsError as exc:
+        history.parse_recorded_at(args.recorded_at, settings.timezone)
+    except (SettingsError, ValueError) as exc:
         print(f"sync failed: {exc}", file=sys.stderr)
         return 2
     db = Path(args.db) if args.db else settings.db_path()
@@ -176,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sync failed: {exc}", file=sys.stderr)
         return 3
     try:
-        outcome = run_sync(con, settings, args.source)
+        outcome = run_sync(con, settings, args.source, recorded_at=args.recorded_at)
         if not outcome.ok:
             st = store.sync_status(con)
             kept = (f"previous data from {st['good_at']:%Y-%m-%d %H:%M UTC} kept"

@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from data import marts
+from data import history, marts
 from data.schema import TABS
 from data.validate import REJECT_COLUMNS, LoadResult, empty_table
 
@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS sync_log (
     warnings INTEGER,
     tabs JSON                         -- per-tab report (TabReport) of an ok sync
 );
-"""
+""" + history.DDL
 
 
 # What a damaged, truncated or foreign file raises on open. Anything else (a bad
@@ -158,7 +158,11 @@ def _schema_version(con: duckdb.DuckDBPyConnection) -> str | None:
 
 
 def _drop_all(con: duckdb.DuckDBPyConnection) -> None:
-    """An older layout is rebuilt from the source, not migrated: the file is only a cache."""
+    """An older layout is rebuilt from the source, not migrated: the file is only a cache.
+
+    Except for the sync log and the history (data/history.py): the sheet cannot rebuild
+    them, so they are never dropped here.
+    """
     for name in (*DATA_TABLES, "rejects", "tab_report", *marts.MARTS):
         con.execute(f'DROP TABLE IF EXISTS "{name}"')
     con.execute("DELETE FROM meta")
@@ -233,9 +237,12 @@ def write_load(
     kind: str,
     started_at: dt.datetime,
     meta: dict[str, Any] | None = None,
+    recorded_at: dt.datetime | None = None,
 ) -> int:
     """Replace every table, the mart tables built from them included, in one transaction; log
-    the sync, then CHECKPOINT. A reader sees the old load or the new one, each with its marts."""
+    the sync and append it to the history, then CHECKPOINT. A reader sees the old load or the
+    new one, each with its marts and history. `recorded_at` (default: now) not later than the
+    latest recorded sync raises history.HistoryRefused and changes nothing."""
     cur = con.cursor()
     try:
         cur.execute("BEGIN TRANSACTION")
@@ -264,6 +271,7 @@ def write_load(
             cur.unregister("_load_tabs")
             sync_id = cur.execute("SELECT nextval('sync_seq')").fetchone()[0]
             finished = dt.datetime.now(dt.UTC)
+            history.record(cur, sync_id, recorded_at or finished)
             cur.execute(
                 "INSERT INTO sync_log VALUES (?, ?, ?, ?, ?, 'ok', NULL, ?, ?, ?, ?)",
                 [

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import os
 import sys
+import threading
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from typing import Any
 
 import duckdb
 
-from data import store
+from data import history, store
 from data.headers import load_column_map, match_tabs
 from data.settings import ROOT, Settings, SettingsError, is_sample_source, load_settings, sample_reference
 from data.validate import LoadResult, lost_tabs, stage
@@ -111,32 +112,50 @@ def load_workbook(wb: RawWorkbook, settings: Settings) -> LoadResult:
     return stage(wb, load_column_map(settings.column_map), settings.timezone, settings.date_order)
 
 
+_REFRESH = threading.Lock()  # one refresh at a time in a process: Sync now, the schedule, a second tab
+
+
 def run_sync(
-    con: duckdb.DuckDBPyConnection, settings: Settings, source: str | None = None, *, allow_partial: bool = False
+    con: duckdb.DuckDBPyConnection, settings: Settings, source: str | None = None,
+    recorded_at: str | dt.datetime | None = None, *, allow_partial: bool = False,
 ) -> SyncOutcome:
-    """Read, stage and store one workbook; on failure or refusal record it and keep the old data.
+    """The one refresh: read, stage and store one workbook with its marts and its history, in
+    one transaction; on failure or refusal record it and keep the old data.
+
+    Every caller (the command line, *Sync now*) comes through here, one at a time per
+    process: a second caller waits for the first to finish, then syncs afresh.
 
     A tab that held rows in the previous load and cannot be loaded now refuses the sync
     unless `allow_partial` (SPEC §1): a renamed header must not empty a table silently.
+    recorded_at (default: now; without an offset, agency time) is when the sheet looked like
+    this, for the history; one not later than the latest recorded sync is refused up front
+    and changes nothing, not even the sync log (a refusal is a wrong argument, not a sync).
     """
     src = source or settings.resolved_source()
-    started = dt.datetime.now(dt.UTC)
-    try:
-        return _run_sync(con, settings, src, started, allow_partial)
-    except duckdb.Error as exc:
-        if not store.is_damaged(exc):
-            raise  # a bug (bad SQL), not the file: surface it
-        # The DuckDB file itself failed a read (truncated past its catalogue, disk full): the
-        # load was rolled back; say so in one line, and log it if the file still takes a write.
-        error = f"cannot write the DuckDB file: {str(exc).splitlines()[0]}"
-        failed_id = None
-        with contextlib.suppress(duckdb.Error):
-            failed_id = store.record_failure(con, source=src, kind=None, started_at=started, error=error)
-        return SyncOutcome(False, failed_id, src, error=error, store_damaged=True)
+    with _REFRESH:
+        started = dt.datetime.now(dt.UTC)
+        recorded = history.parse_recorded_at(recorded_at, settings.timezone) or started
+        if refused := history.refusal(con, recorded):
+            return SyncOutcome(False, None, src, error=refused)
+        try:
+            return _run_sync(con, settings, src, started, recorded, allow_partial)
+        except history.HistoryRefused as exc:  # another process recorded a later sync meanwhile
+            return SyncOutcome(False, None, src, error=str(exc).splitlines()[0])
+        except duckdb.Error as exc:
+            if not store.is_damaged(exc):
+                raise  # a bug (bad SQL), not the file: surface it
+            # The DuckDB file itself failed a read (truncated past its catalogue, disk full): the
+            # load was rolled back; say so in one line, and log it if the file still takes a write.
+            error = f"cannot write the DuckDB file: {str(exc).splitlines()[0]}"
+            failed_id = None
+            with contextlib.suppress(duckdb.Error):
+                failed_id = store.record_failure(con, source=src, kind=None, started_at=started, error=error)
+            return SyncOutcome(False, failed_id, src, error=error, store_damaged=True)
 
 
 def _run_sync(
-    con: duckdb.DuckDBPyConnection, settings: Settings, src: str, started: dt.datetime, allow_partial: bool
+    con: duckdb.DuckDBPyConnection, settings: Settings, src: str, started: dt.datetime, recorded: dt.datetime,
+    allow_partial: bool,
 ) -> SyncOutcome:
     kind = None
     try:
@@ -164,7 +183,8 @@ def _run_sync(
         ref = sample_reference()
         meta["sample_as_of"] = ref.get("as_of", "")
         meta["title"] = ref.get("name", wb.title)
-    sync_id = store.write_load(con, result, source=src, kind=wb.kind, started_at=started, meta=meta)
+    sync_id = store.write_load(con, result, source=src, kind=wb.kind, started_at=started, meta=meta,
+                               recorded_at=recorded)
     return SyncOutcome(True, sync_id, src, result=result)
 
 
@@ -198,15 +218,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--settings", help="settings file (default: pulse.toml)")
     ap.add_argument("--allow-partial", action="store_true",
                     help="load even when a tab that held rows in the previous load cannot be loaded now")
+    ap.add_argument("--recorded-at", dest="recorded_at",
+                    help="ISO datetime the sheet looked like this, for the history (default: now; "
+                         "without an offset it is agency time); must be later than the latest recorded sync")
     args = ap.parse_args(argv)
     try:
         settings = load_settings(args.settings)
-    except SettingsError as exc:
+        history.parse_recorded_at(args.recorded_at, settings.timezone)
+    except (SettingsError, ValueError) as exc:
         print(f"sync failed: {exc}", file=sys.stderr)
         return 2
     db = Path(args.db) if args.db else settings.db_path()
     try:
-        return _sync_into(db, settings, args.source, args.allow_partial)
+        return _sync_into(db, settings, args.source, args.allow_partial, args.recorded_at)
     except store.StoreError as exc:
         print(f"sync failed: {exc}", file=sys.stderr)
         return 3
@@ -216,16 +240,17 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _sync_into(db: Path, settings: Settings, source: str | None, allow_partial: bool = False) -> int:
+def _sync_into(db: Path, settings: Settings, source: str | None, allow_partial: bool = False,
+               recorded_at: str | None = None) -> int:
     """One sync into the file at db; a file found damaged mid-write is set aside and the sync retried once."""
     con = store.connect(db)
     try:
-        outcome = run_sync(con, settings, source, allow_partial=allow_partial)
+        outcome = run_sync(con, settings, source, recorded_at, allow_partial=allow_partial)
         if outcome.store_damaged:
             con.close()
             store.set_aside(db)
             con = store.connect(db)
-            outcome = run_sync(con, settings, source, allow_partial=allow_partial)
+            outcome = run_sync(con, settings, source, recorded_at, allow_partial=allow_partial)
         if not outcome.ok:
             try:
                 good_at = store.sync_status(con)["good_at"]

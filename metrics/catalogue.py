@@ -28,7 +28,7 @@ from metrics.formats import show
 class Metric:
     name: str
     label: str
-    family: str  # deadlines, replies, approvals, feedback, health
+    family: str  # deadlines, replies, approvals, feedback, history, health
     description: str
     format: str  # int, pct, hours, days, score, float
     expression: str | None = None  # SQL over the family's mart; None: computed in Python
@@ -176,6 +176,24 @@ METRICS: tuple[Metric, ...] = (
     Metric("detractors", "Detractors", "feedback",
            "Responses in the period with an NPS score <= 6 or a CSAT score <= 2.",
            "int", _count("in_period AND detractor"), "responses", better="lower", flow=True),
+    # --- deadline history (SPEC §10): mart = deadline moves -------------------------------------
+    Metric("syncs", "Recorded syncs", "history",
+           "Syncs recorded at or before as_of: each successful sync keeps every deliverable's due_date, "
+           "so the history starts with the first one (or with older copies loaded with --recorded-at).",
+           "int", None, "syncs"),
+    Metric("deadline_moves", "Deadline moves", "history",
+           "Changes of a deliverable's due_date between two consecutive recorded syncs in which it counted "
+           "(loaded and not cancelled), recorded in the period (by the later sync's date).",
+           "int", _count("in_period"), "moves", better="lower", flow=True),
+    Metric("moved_deliverables", "Deliverables moved", "history",
+           "Distinct deliverables among the period's deadline moves.",
+           "int", "count(DISTINCT deliverable_key) FILTER (WHERE in_period)", "deliverables", better="lower",
+           flow=True),
+    Metric("net_days_moved", "Net days moved", "history",
+           "Sum of days_moved over the period's deadline moves: working days from the old due_date to the "
+           "new one (negative when a deadline was brought forward).",
+           "int", "coalesce(sum(days_moved) FILTER (WHERE in_period), 0)", "working days", better="lower",
+           flow=True),
     # --- client health (SPEC §8) -------------------------------------------------------------
     Metric("health_score", "Health score", "health",
            "0–100: the weighted mean of the client's signal scores (delivery, responsiveness, approvals, "

@@ -16,6 +16,7 @@ FAMILY_TITLES = {
     "replies": "Unanswered queues and response times (SPEC §5) — one row per reply episode",
     "approvals": "Approval lags (SPEC §6) — one row per approval round",
     "feedback": "Feedback scores (SPEC §7) — one row per feedback response",
+    "history": "Deadline history (SPEC §10) — one row per deadline move between recorded syncs",
     "health": "Client health (SPEC §8)",
 }
 

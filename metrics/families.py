@@ -1,7 +1,7 @@
 """The metric families: one registry that the tiles, health, the report and the docs read.
 
 A family is one business grain (a mart with one row per deliverable, reply episode,
-approval round or feedback response) and the catalogue metrics evaluated over it.
+approval round, feedback response or deadline move) and the catalogue metrics evaluated over it.
 Adding a family: its module (mart builder + thin wrappers), its catalogue entries, a line
 here, its tests.
 """
@@ -18,6 +18,7 @@ from metrics.approvals import rounds
 from metrics.context import Context
 from metrics.deadlines import deliverables
 from metrics.feedback import responses
+from metrics.history import deadline_moves
 from metrics.replies import episodes
 
 __all__ = ["FAMILIES", "NAMES", "Family", "family_marts"]
@@ -36,6 +37,7 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
     Family("replies", "Replies", "reply episode", episodes),
     Family("approvals", "Approvals", "approval round", rounds),
     Family("feedback", "Feedback", "feedback response", responses),
+    Family("history", "History", "deadline move", deadline_moves),
 )}
 NAMES: tuple[str, ...] = tuple(FAMILIES)
 

@@ -25,6 +25,7 @@ from metrics.context import Context, parse_as_of, query_df, snapshot
 from metrics.families import FAMILIES, family_marts
 from metrics.formats import plain
 from metrics.health import client_health
+from metrics.history import recorded_syncs
 from metrics.replies import voices
 
 # The SPEC §9 JSON: family → the catalogue metrics it lists, in order.
@@ -49,6 +50,9 @@ CLIENT_KEYS: dict[str, tuple[str, str]] = {
     "agency_voices": ("replies", "agency_voices"),
     "health_score": ("health", "health_score"),
 }
+# SPEC §10's history: the top-level object's keys, and the one number every client entry adds.
+HISTORY_KEYS: list[str] = ["syncs", "deadline_moves", "moved_deliverables", "net_days_moved"]
+CLIENT_HISTORY_KEYS: list[str] = ["deadline_moves"]
 
 
 def build_report(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, Any]:
@@ -63,9 +67,11 @@ def _build_report(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, Any
         "as_of": ctx.as_of.isoformat(),
         "period": {"start": ctx.period_start.isoformat(), "end": ctx.period_end.isoformat()},
     }
-    records = summary_records(con, {fam: (fam, m[fam]) for fam in SUMMARY_KEYS})
+    records = summary_records(con, {fam: (fam, m[fam]) for fam in (*SUMMARY_KEYS, "history")})
     for fam, keys in SUMMARY_KEYS.items():
         out[fam] = {k: plain(records[fam].get(k), metric(k).format) for k in keys}
+    hist = {**records["history"], "syncs": recorded_syncs(con, ctx)}
+    out["history"] = {k: plain(hist.get(k), metric(k).format) for k in HISTORY_KEYS}
 
     clients = query_df(con, "SELECT client_id, client_name FROM clients ORDER BY client_id")
     per_client = clients.copy()
@@ -79,6 +85,8 @@ def _build_report(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, Any
     per_client = per_client.merge(v, on="client_id", how="left")
     h = client_health(con, ctx)[["client_id", "health_score"]]
     per_client = per_client.merge(h, on="client_id", how="left")
+    moves = summarize(con, m["history"], "history", ["client_id"], CLIENT_HISTORY_KEYS)
+    per_client = per_client.merge(moves, on="client_id", how="left")
 
     rows = []
     for rec in per_client.to_dict("records"):
@@ -89,6 +97,9 @@ def _build_report(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, Any
             if fmt == "int" and (value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))):
                 value = 0  # a client with no rows in a mart has a count of 0, not null
             row[key] = plain(value, fmt)
+        for key in CLIENT_HISTORY_KEYS:  # a client without moves in the period has 0
+            value = rec.get(key)
+            row[key] = 0 if value is None or value is pd.NA or value != value else plain(value, "int")
         rows.append(row)
     out["clients"] = rows
     return out
@@ -108,6 +119,10 @@ def text_report(rep: dict[str, Any]) -> str:
             m = metric(k)
             lines.append(f"  {m.label:<28} {m.fmt(rep[fam][k]):>10}")
         lines.append("")
+    lines.append(FAMILIES["history"].title)
+    for k in HISTORY_KEYS:
+        lines.append(f"  {metric(k).label:<28} {metric(k).fmt(rep['history'][k]):>10}")
+    lines.append("")
     lines.append("Clients (lowest health first)")
     ranked = sorted(rep["clients"], key=lambda c: (c["health_score"] is None, c["health_score"] or 0))
     lines.append(f"  {'client':<28} {'health':>6} {'waiting':>8} {'overdue':>8} {'pending':>8} {'NPS':>6}")

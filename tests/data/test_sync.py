@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import duckdb
@@ -404,3 +405,34 @@ def test_a_tab_that_was_empty_in_the_previous_load_may_go_missing(con, settings:
     first["team"] = [["person", "role"]]
     assert run_sync(con, settings, str(csv_workbook(first))).ok
     assert run_sync(con, settings, str(csv_workbook())).ok
+
+
+def test_two_refreshes_at_once_run_one_after_the_other(con, settings: Settings, csv_workbook,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two directors press Sync now together: the second waits, then loads; never two writes at once."""
+    import data.sync as sync
+
+    folder = str(csv_workbook())
+    running, overlaps = [0], []
+    real = sync.load_workbook
+
+    def slow_stage(wb, s):
+        running[0] += 1
+        overlaps.append(running[0])
+        time.sleep(0.2)
+        try:
+            return real(wb, s)
+        finally:
+            running[0] -= 1
+
+    monkeypatch.setattr(sync, "load_workbook", slow_stage)
+    outcomes = []
+    threads = [threading.Thread(target=lambda: outcomes.append(run_sync(con.cursor(), settings, folder)))
+               for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert [o.ok for o in outcomes] == [True, True, True]
+    assert overlaps == [1, 1, 1]  # each refresh ran alone
+    assert len({o.sync_id for o in outcomes}) == 3

@@ -499,7 +499,8 @@ def period_of(as_of: datetime, period_days: int, cal: Calendar) -> tuple[date, d
     return end - timedelta(days=period_days - 1), end
 
 
-def compute(wb: Workbook, as_of: datetime, period_days: int, cal: Calendar | None = None) -> dict[str, Any]:
+def compute(wb: Workbook, as_of: datetime, period_days: int, cal: Calendar | None = None,
+            recorded_at: datetime | None = None) -> dict[str, Any]:
     """SPEC §9's report with exact values (Fraction / int / None); health_score left out."""
     cal = cal or Calendar()
     if as_of.tzinfo is None:
@@ -617,6 +618,9 @@ def compute(wb: Workbook, as_of: datetime, period_days: int, cal: Calendar | Non
         "replies": rep_replies,
         "approvals": approvals(ap_rows),
         "feedback": feedback(fb_rows),
+        # One workbook synced once, at recorded_at: no two syncs, so no deadline move (SPEC §10).
+        "history": {"syncs": int(recorded_at is not None and recorded_at <= as_of), "deadline_moves": 0,
+                    "moved_deliverables": 0, "net_days_moved": 0},
         "clients": [],
     }
     for cid in sorted(wb.clients):
@@ -638,6 +642,7 @@ def compute(wb: Workbook, as_of: datetime, period_days: int, cal: Calendar | Non
             "nps": f["nps"],
             "csat": f["csat"],
             "agency_voices": r["agency_voices"],
+            "deadline_moves": 0,
         })
     return report
 

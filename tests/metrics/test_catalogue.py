@@ -26,7 +26,7 @@ def test_every_metric_has_a_label_description_and_known_format() -> None:
     for m in METRICS:
         assert m.label and len(m.description) > 20, m.name
         assert m.format in {"int", "pct", "hours", "days", "score", "float"}, m.name
-        assert m.family in {"deadlines", "replies", "approvals", "feedback", "health"}, m.name
+        assert m.family in {"deadlines", "replies", "approvals", "feedback", "history", "health"}, m.name
 
 
 def test_every_report_number_is_in_the_catalogue() -> None:
@@ -64,10 +64,12 @@ def test_an_empty_mart_gives_zero_counts_and_null_rates(con) -> None:
 
 def test_every_count_metric_is_a_filtered_count() -> None:
     # summary_records reads a part without rows as 0 for "int" metrics and null for the rest;
-    # that is what an aggregate over nothing gives only if every int metric is a count.
+    # that is what an aggregate over nothing gives only if every int metric is a count (or a
+    # sum that reads nothing as 0).
     for m in METRICS:
         if m.expression and m.format == "int":
-            assert m.expression.startswith("count(") and "FILTER (WHERE" in m.expression, m.name
+            assert m.expression.startswith(("count(", "coalesce(sum(")) and "FILTER (WHERE" in m.expression, m.name
+            assert not m.expression.startswith("coalesce(") or m.expression.endswith(", 0)"), m.name
 
 
 def test_several_summaries_in_one_go_equal_one_at_a_time_even_for_an_empty_part(con) -> None:
@@ -110,9 +112,9 @@ def test_expressions_only_use_mart_columns_and_sql() -> None:
     known = {"in_period", "on_time", "slip_days", "overdue", "days_overdue", "rescheduled", "is_delivered",
              "side", "is_open", "breached", "wait_hours", "response_hours", "is_answered", "is_overdue",
              "lag_days", "deliverable_key", "decision", "round", "scale", "score", "normalized",
-             "detractor"}
+             "detractor", "days_moved"}
     sql_words = {"count", "filter", "where", "and", "or", "not", "nullif", "double", "median", "max", "avg",
-                 "quantile_cont", "distinct", "agency", "client", "nps", "csat", "e", "approved"}
+                 "quantile_cont", "distinct", "sum", "coalesce", "agency", "client", "nps", "csat", "e", "approved"}
     for m in METRICS:
         if not m.expression:
             continue

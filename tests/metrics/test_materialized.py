@@ -76,6 +76,8 @@ def test_marts_cut_from_the_tables_equal_marts_computed_from_the_loaded_tabs(
         fast.close()
         slow.close()
     for family, mart in want.items():
+        if family == "history":  # read from the history tables, not from a mart table
+            continue
         assert len(mart) > 0, family
         pd.testing.assert_frame_equal(got[family], mart, check_dtype=True, obj=family)
 

@@ -91,12 +91,16 @@ BLOCKS = {  # SPEC §9, in its order
     "replies": ["awaiting_agency", "oldest_wait_hours", "median_response_hours", "sla_breach_rate", "awaiting_client"],
     "approvals": ["pending", "overdue", "median_lag_days", "first_round_approval_rate"],
     "feedback": ["responses", "nps", "csat"],
+    "history": ["syncs", "deadline_moves", "moved_deliverables", "net_days_moved"],
 }
 CLIENT_KEYS = ["client_id", "client_name", "delivered", "on_time_rate", "open_overdue", "awaiting_agency",
                "oldest_wait_hours", "median_response_hours", "pending_approvals", "median_lag_days", "nps", "csat",
-               "agency_voices", "health_score"]
+               "agency_voices", "health_score", "deadline_moves"]
 COUNTS = {"delivered", "open_overdue", "awaiting_agency", "awaiting_client", "pending", "overdue", "responses",
-          "pending_approvals", "agency_voices"}
+          "pending_approvals", "agency_voices", "syncs", "deadline_moves", "moved_deliverables"}
+# The sample is synced once, recorded at this moment: a history of one sync, so no move, and
+# `syncs` is 1 from this moment on (0 for an as_of before it).
+RECORDED_AT = "2026-06-01T00:00:00+00:00"
 RATES = {"on_time_rate", "sla_breach_rate", "first_round_approval_rate"}
 CLIENT_NUMBERS = [k for k in CLIENT_KEYS if k not in ("client_id", "client_name", "health_score")]
 
@@ -130,7 +134,8 @@ class Sample:
             toml = self.root / f"{settings}.toml"
             db = self.root / f"{settings}.duckdb"
             toml.write_text(SETTINGS[settings][0] + f'db = "{db.as_posix()}"\n', encoding="utf-8")
-            done = run("data.sync", "--source", str(SAMPLE), "--db", str(db), "--settings", str(toml))
+            done = run("data.sync", "--source", str(SAMPLE), "--db", str(db), "--settings", str(toml),
+                       "--recorded-at", RECORDED_AT)
             assert done.returncode == 0, done.stderr
             self._dbs[settings] = (db, toml, done.stdout)
         return self._dbs[settings]
@@ -174,7 +179,8 @@ def expected(workbooks: dict[str, ref.Workbook], case: tuple[str, str, int]) -> 
     if case not in _expected:
         settings, as_of, days = case
         cal = SETTINGS[settings][1]
-        _expected[case] = ref.compute(workbooks[settings], aware(as_of, cal), days, cal)
+        _expected[case] = ref.compute(workbooks[settings], aware(as_of, cal), days, cal,
+                                      recorded_at=datetime.fromisoformat(RECORDED_AT))
     return _expected[case]
 
 

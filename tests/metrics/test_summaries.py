@@ -13,10 +13,11 @@ from metrics.approvals import approvals_summary
 from metrics.context import Context, Filters
 from metrics.deadlines import deadlines_summary
 from metrics.feedback import feedback_summary
+from metrics.history import history_summary
 from metrics.replies import replies_summary
 from metrics.summaries import headline
 
-SUMMARIES = (deadlines_summary, replies_summary, approvals_summary, feedback_summary)
+SUMMARIES = (deadlines_summary, replies_summary, approvals_summary, feedback_summary, history_summary)
 FILTERS = {
     "none": Filters(),
     "one client": Filters(clients=("C03",)),

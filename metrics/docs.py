@@ -12,12 +12,12 @@ from metrics.catalogue import METRICS
 
 DOCS_PATH = Path(__file__).resolve().parent.parent / "docs" / "metrics.md"
 FAMILY_TITLES = {
-    "deadlines": "Deadline slippage (SPEC §4) — one row per deliverable",
-    "replies": "Unanswered queues and response times (SPEC §5) — one row per reply episode",
-    "approvals": "Approval lags (SPEC §6) — one row per approval round",
-    "feedback": "Feedback scores (SPEC §7) — one row per feedback response",
-    "history": "Deadline history (SPEC §10) — one row per deadline move between recorded syncs",
-    "health": "Client health (SPEC §8)",
+    "deadlines": "Deadline slippage — one row per deliverable",
+    "replies": "Unanswered queues and response times — one row per reply episode",
+    "approvals": "Approval lags — one row per approval round",
+    "feedback": "Feedback scores — one row per feedback response",
+    "history": "Deadline history — one row per deadline move between recorded syncs",
+    "health": "Client health",
 }
 
 
@@ -29,6 +29,8 @@ def render() -> str:
         "Every number the dashboard and `python -m metrics.report` show is defined here. Flow metrics count",
         "events whose date falls in the period (the N days ending on as_of's date, agency time zone);",
         "state metrics describe the moment as_of. Expressions are DuckDB SQL over the family's mart.",
+        "Working days, business hours, as_of and periods are counted as in [the calendar](calendar.md);",
+        "the columns named here are those of [the workbook](workbook.md).",
         "",
     ]
     for fam, title in FAMILY_TITLES.items():

@@ -291,7 +291,8 @@ def parse_temporal(values: pd.Series, ctx: ParseContext) -> Temporal:
         txt = txt & ~is_num
     if num.any():
         days, _ = parse_number(s[num])
-        secs = np.round(days.to_numpy(dtype="float64") * 86400.0)
+        with np.errstate(over="ignore"):  # 1e308 days is inf seconds: out of range below
+            secs = np.round(days.to_numpy(dtype="float64") * 86400.0)
         finite = np.isfinite(secs)
         ok = finite & (secs >= _SERIAL_MIN_S) & (secs < _SERIAL_END_S)
         w = np.full(len(secs), np.datetime64("NaT"), dtype="datetime64[ns]")

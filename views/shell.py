@@ -100,8 +100,23 @@ def reader() -> duckdb.DuckDBPyConnection:
 
 
 def sync_now() -> SyncOutcome:
-    """Refresh from the source; the next run reads the new load (every cache key carries it)."""
-    return run_sync(_connection(str(settings().db_path())), settings())
+    """Refresh from the source; the next run reads the new load (every cache key carries it).
+
+    A DuckDB file found damaged while writing (it is only a cache of the sheet) is closed,
+    set aside and rebuilt from the source, as the command line does.
+    """
+    s = settings()
+    db = str(s.db_path())
+    outcome = run_sync(_connection(db), s)
+    if outcome.store_damaged:
+        damaged = _connection(db)
+        _connection.clear()
+        with contextlib.suppress(duckdb.Error):
+            damaged.close()
+        kept = store.set_aside(Path(db))
+        log.warning("DuckDB file %s was damaged: set aside as %s and rebuilt", db, kept)
+        outcome = run_sync(_connection(db), s)
+    return outcome
 
 
 # --- as_of, period, filters -----------------------------------------------------------------

@@ -321,3 +321,24 @@ def test_the_grids_own_csv_download_is_off_and_every_grid_is_drawn_by_common_tab
              if re.search(r"\bst\.(dataframe|data_editor|table)\(", line)]
     assert len(grids) == 1 and grids[0].startswith("views/common.py:")
 
+
+
+def test_sync_now_on_a_damaged_file_sets_it_aside_and_rebuilds_it(monkeypatch: pytest.MonkeyPatch,
+                                                                   tmp_path: Path) -> None:
+    from data.settings import SAMPLE_DIR
+    from views import shell
+
+    db = tmp_path / "pulse.duckdb"
+    synced(db, SAMPLE_DIR)
+    with db.open("r+b") as fh:  # cut at 90%: the file opens, only replacing its tables fails
+        fh.truncate(int(db.stat().st_size * 0.9))
+    monkeypatch.setenv("PULSE_DB", str(db))
+    shell._connection.clear()
+    try:
+        outcome = shell.sync_now()
+        assert outcome.ok, outcome.error
+        assert [p.name for p in tmp_path.glob("pulse.duckdb.corrupt-*")]
+        assert store.has_data(shell.connection())
+    finally:
+        shell._connection(str(db)).close()
+        shell._connection.clear()

@@ -59,7 +59,7 @@ def test_every_page_opens_without_an_exception_or_an_error(app, workbook, sample
     at = app("overview", db=sample_db if workbook == "sample" else empty_db)
     failures = {"overview": problems(at)} if problems(at) else {}
     for page in PAGES[1:]:
-        at.switch_page(f"views/{page}.py").run()
+        at.switch_page(registry.page(page).file).run()
         if problems(at):
             failures[page] = problems(at)
     assert failures == {}
@@ -113,7 +113,7 @@ def test_every_tile_on_every_page_is_a_catalogue_metric_in_the_dictionary(app) -
     at = app("overview")
     shown: dict[str, set[str]] = {"overview": {m.label for m in at.metric}}
     for page in PAGES[1:]:
-        at.switch_page(f"views/{page}.py").run()
+        at.switch_page(registry.page(page).file).run()
         shown[page] = {m.label for m in at.metric}
     shown["data"] -= LOAD_TILES
 
@@ -171,7 +171,7 @@ def test_client_names_that_look_like_html_are_shown_literally(app, html_named_db
     assert any("&lt;b&gt;x&lt;/b&gt;" in s for s in labels)  # plotly renders some HTML: labels are escaped
     assert not any(BOLD in s or SCRIPT in s for s in labels)
 
-    at.switch_page("views/clients.py").run()
+    at.switch_page(registry.page("clients").file).run()
     assert not at.exception
     options = at.selectbox(key="clients_client").options
     assert f"{BOLD} (C01)" in options and f"{SCRIPT} (C02)" in options
@@ -221,18 +221,24 @@ def test_a_view_opened_by_url_equals_the_same_view_set_through_widgets(
 
 # --- a dashboard that survives its data -------------------------------------------------------
 
-def test_a_failed_first_sync_leaves_every_page_saying_why_and_the_data_page_working(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+@pytest.fixture
+def broken_first_sync(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AppTest:
+    """The app started on a fresh DuckDB file whose source does not exist: its first sync fails."""
     from views import shell
 
     db = tmp_path / "fresh.duckdb"
     monkeypatch.setenv("PULSE_DB", str(db))
     monkeypatch.setenv("PULSE_SOURCE", str(tmp_path / "no-such-folder"))
     shell._FIRST_SYNC_TRIED.discard(str(db))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+
+
+def test_a_failed_first_sync_leaves_every_page_saying_why_and_the_data_page_working(
+        broken_first_sync: AppTest) -> None:
+    at = broken_first_sync
     for page in PAGES:
-        if page != "overview":
-            at.switch_page(f"views/{page}.py").run()
+        if page != registry.DEFAULT:
+            at.switch_page(registry.page(page).file).run()
         assert [e.value for e in at.exception] == [], page
         text = " ".join(str(x.value) for x in [*at.error, *at.info, *at.warning]).replace("\\", "")
         assert "CatalogException" not in text and "Traceback" not in text, page
@@ -243,17 +249,12 @@ def test_a_failed_first_sync_leaves_every_page_saying_why_and_the_data_page_work
             assert "No data yet" in text and "no-such-folder" in text, page
 
 
-def test_a_first_sync_is_tried_once_per_process_not_on_every_rerun(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_a_first_sync_is_tried_once_per_process_not_on_every_rerun(broken_first_sync: AppTest) -> None:
     from views import shell
 
-    db = tmp_path / "fresh.duckdb"
-    monkeypatch.setenv("PULSE_DB", str(db))
-    monkeypatch.setenv("PULSE_SOURCE", str(tmp_path / "no-such-folder"))
-    shell._FIRST_SYNC_TRIED.discard(str(db))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at = broken_first_sync
     at.run()
-    at.switch_page("views/deadlines.py").run()
+    at.switch_page(registry.page("deadlines").file).run()
     con = shell.connection()  # the app's own connection to db (this process holds the file)
     assert con.execute("SELECT count(*) FROM sync_log WHERE status = 'failed'").fetchone()[0] == 1
 

@@ -25,7 +25,7 @@ AS_OF = "2026-11-20"
 
 def _client_labels(db: Path) -> tuple[list[str], int]:
     from data import store
-    from views.common import client_labels
+    from views.shell import client_labels
 
     # Read-write like the app: DuckDB refuses a read-only and a read-write connection to one
     # file in the same process.

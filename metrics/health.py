@@ -313,8 +313,12 @@ def client_health(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
 def _score_all(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     sig = signal_scores(con, ctx)
     scored = score_clients(sig, ctx.settings.health_weights)
-    scored["main_reason"] = [row[f"{m}_reason"] if isinstance(m, str) else "no signal lost any points"
-                             for m, (_, row) in zip(scored["main_issue"], scored.iterrows(), strict=True)]
+    main = scored["main_issue"].to_numpy(dtype=object)
+    reason = np.full(len(scored), "no signal lost any points", dtype=object)
+    for s in SIGNALS:
+        pick = main == s
+        reason[pick] = scored[f"{s}_reason"].to_numpy(dtype=object)[pick]
+    scored["main_reason"] = pd.Series(reason, index=scored.index, dtype=object)
     cols = ["client_id", "client_name", "account_manager", "tier", "health_score", "main_issue", "main_issue_label",
             "main_reason"]
     for s in SIGNALS:

@@ -23,7 +23,15 @@ import duckdb
 
 from data import history, store
 from data.headers import load_column_map, match_tabs
-from data.settings import ROOT, Settings, SettingsError, is_sample_source, load_settings, sample_reference
+from data.settings import (
+    ROOT,
+    SAMPLE_DIR,
+    Settings,
+    SettingsError,
+    is_sample_source,
+    load_settings,
+    sample_reference,
+)
 from data.validate import LoadResult, lost_tabs, stage
 from data.workbook import RawWorkbook, SourceError, SyncRefused
 
@@ -98,7 +106,8 @@ def read_source(source: str, settings: Settings) -> RawWorkbook:
         if kind == "csv":
             from data.files import read_csv_folder
 
-            return read_csv_folder(source)
+            wb = read_csv_folder(source)
+            return _with_sample_tabs(wb) if is_sample_history(source) else wb
         from data.files import read_xlsx
 
         return read_xlsx(source)
@@ -106,6 +115,68 @@ def read_source(source: str, settings: Settings) -> RawWorkbook:
         raise
     except OSError as exc:
         raise SourceError(f"cannot read {source}: {exc.strerror or exc}") from None
+
+
+# --- the sample's history -----------------------------------------------------------------------
+# The bundled sample keeps weekly copies of its deadline tabs (data/sample/history/YYYY-MM-DD/,
+# only the tabs that differ from today's); the first sync of the sample loads them oldest first,
+# each recorded on its Friday evening, then the sample itself at its reference moment, so a
+# newcomer sees deadline moves at once (README, History).
+SAMPLE_HISTORY_DIR = SAMPLE_DIR / "history"
+SAMPLE_HISTORY_TIME = "18:00:00"  # each copy is recorded at this agency time of its day
+
+
+def sample_history() -> list[tuple[Path, str]]:
+    """(folder, recorded_at) of each kept copy of the sample, oldest first."""
+    if not SAMPLE_HISTORY_DIR.is_dir():
+        return []
+    return [(p, f"{p.name}T{SAMPLE_HISTORY_TIME}") for p in sorted(SAMPLE_HISTORY_DIR.iterdir())
+            if p.is_dir() and any(p.glob("*.csv"))]
+
+
+def is_sample_history(source: str) -> bool:
+    try:
+        return Path(source).resolve().parent == SAMPLE_HISTORY_DIR.resolve()
+    except OSError:
+        return False
+
+
+def _with_sample_tabs(wb: RawWorkbook) -> RawWorkbook:
+    """A kept copy of the sample: its own tabs, and today's sample for the tabs it does not hold."""
+    from data.files import read_csv_folder
+
+    own = {t.title.lower() for t in wb.tabs}
+    rest = [t for t in read_csv_folder(SAMPLE_DIR).tabs if t.title.lower() not in own]
+    return RawWorkbook(source=wb.source, kind=wb.kind, tabs=[*rest, *wb.tabs], title=f"sample as of {wb.title}")
+
+
+def sync_sample_with_history(con: duckdb.DuckDBPyConnection, settings: Settings) -> SyncOutcome:
+    """The first sync of the bundled sample: its kept weekly copies oldest first, each recorded
+    at its date, then the sample itself recorded at its reference moment (sample.toml's as_of).
+
+    Only into a file with no recorded sync yet; otherwise (and for any later sync) it is the
+    plain sync of the sample, recorded now. Returns the outcome of the last sync it ran; a copy
+    that fails to load stops it there, leaving what loaded (each sync is its own transaction).
+    """
+    src = str(SAMPLE_DIR)
+    if history.latest_recorded_at(con) is not None:
+        return run_sync(con, settings, src)
+    for folder, recorded in sample_history():
+        outcome = run_sync(con, settings, str(folder), recorded)
+        if not outcome.ok:
+            return outcome
+    return run_sync(con, settings, src, sample_reference().get("as_of") or None)
+
+
+def first_sync(con: duckdb.DuckDBPyConnection, settings: Settings, source: str | None = None,
+               recorded_at: str | None = None, allow_partial: bool = False) -> SyncOutcome:
+    """A sync into a file: the sample with its history when the source is the bundled sample,
+    no recorded_at is given and nothing is recorded yet; otherwise run_sync."""
+    src = source or settings.resolved_source()
+    if is_sample_source(src) and recorded_at is None and not allow_partial \
+            and history.latest_recorded_at(con) is None:
+        return sync_sample_with_history(con, settings)
+    return run_sync(con, settings, src, recorded_at, allow_partial=allow_partial)
 
 
 def load_workbook(wb: RawWorkbook, settings: Settings) -> LoadResult:
@@ -245,7 +316,7 @@ def _sync_into(db: Path, settings: Settings, source: str | None, allow_partial: 
     """One sync into the file at db; a file found damaged mid-write is set aside and the sync retried once."""
     con = store.connect(db)
     try:
-        outcome = run_sync(con, settings, source, recorded_at, allow_partial=allow_partial)
+        outcome = first_sync(con, settings, source, recorded_at, allow_partial)
         if outcome.store_damaged:
             con.close()
             store.set_aside(db)

@@ -32,10 +32,12 @@ import pandas as pd
 from data.history import TABLES
 from data.marts import CLIENTS_SQL, PROJECTS_SQL
 from metrics.cache import per_load
-from metrics.catalogue import summary_record
+from metrics.catalogue import summarize, summary_record
 from metrics.context import Context, cached_base, cached_mart, frame_from, query_arrow, snapshot
+from metrics.deadlines import deliverables
 
-__all__ = ["MOVE_COLUMNS", "deadline_moves", "history_summary", "recorded_syncs"]
+__all__ = ["MOVE_COLUMNS", "MOVE_DIMENSIONS", "deadline_moves", "deliverable_timeline", "history_summary",
+           "most_replanned", "move_list", "moves_by", "recorded_syncs"]
 
 MOVE_COLUMNS: tuple[str, ...] = (
     "tab", "deliverable_id", "deliverable_key", "project_id", "client_id", "slip_cause", "moved_at",
@@ -116,3 +118,137 @@ def history_summary(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, A
     """Every `history` catalogue expression over the moves mart: {name: value}, 0 without moves
     (as each family's summary; `syncs` is not a metric of the moves: see recorded_syncs)."""
     return summary_record(con, deadline_moves(con, ctx), "history")
+
+
+# ------------------------------------------------------------------------------ the slip ledger
+
+# What moves_by may group by; a client is grouped by id and name (two clients may share a name).
+MOVE_DIMENSIONS: dict[str, list[str]] = {
+    "client_name": ["client_id", "client_name"],
+    "project_manager": ["project_manager"],
+    "slip_cause": ["slip_cause"],
+}
+
+
+@per_load
+def moves_by(con: duckdb.DuckDBPyConnection, ctx: Context, dimension: str) -> pd.DataFrame:
+    """The `history` metrics of the period's moves per value of one dimension, most moves first
+    (then most net days, then the key), with each group's `share` of the period's moves and the
+    running `cumulative_share` (a Pareto of them). Only groups with a move in the period; a blank
+    value (no PM, no slip cause) is one group with a null key."""
+    if dimension not in MOVE_DIMENSIONS:
+        raise ValueError(f"moves_by: {dimension!r} is not one of {', '.join(MOVE_DIMENSIONS)}")
+    keys = MOVE_DIMENSIONS[dimension]
+    mart = deadline_moves(con, ctx)
+    period = mart[mart["in_period"]].reset_index(drop=True)
+    out = summarize(con, period, "history", group_by=keys)
+    if out.empty:
+        return out.assign(share=pd.Series(dtype="float64"), cumulative_share=pd.Series(dtype="float64"))
+    out = out.sort_values(["deadline_moves", "net_days_moved", keys[-1]], ascending=[False, False, True],
+                          na_position="last", kind="stable").reset_index(drop=True)
+    total = float(out["deadline_moves"].sum())
+    out["share"] = out["deadline_moves"] / total
+    out["cumulative_share"] = out["deadline_moves"].cumsum() / total
+    return out
+
+
+_NAME_COLUMNS = ["deliverable_key", "deliverable_name", "project_name", "delivered_date", "baseline_due", "due_date"]
+
+
+def _names(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
+    """deliverable_key → its name, project, dates in the latest load (the deliverables mart at as_of)."""
+    d = deliverables(con, ctx.shifted(filters=type(ctx.filters)()))
+    delivered = d["delivered_date"].where(d["is_delivered"])
+    return pd.DataFrame({
+        "deliverable_key": (d["kind"].astype(str) + "s/" + d["deliverable_id"].astype(str)).to_numpy(),
+        "deliverable_name": d["deliverable_name"].to_numpy(), "project_name": d["project_name"].to_numpy(),
+        "delivered_date": delivered.to_numpy(), "baseline_due": d["baseline_due"].to_numpy(),
+        "due_date": d["due_date"].to_numpy(),
+    })
+
+
+@per_load
+def move_list(con: duckdb.DuckDBPyConnection, ctx: Context, period_only: bool = True) -> pd.DataFrame:
+    """The moves (the period's, or every one recorded at or before as_of), newest first, each
+    with its deliverable's name and project: old → new due date, days_moved, slip_cause, who."""
+    mart = deadline_moves(con, ctx)
+    rows = mart[mart["in_period"]] if period_only else mart
+    out = rows.merge(_names(con, ctx)[["deliverable_key", "deliverable_name", "project_name"]],
+                     on="deliverable_key", how="left")
+    out["deliverable_name"] = out["deliverable_name"].fillna(out["deliverable_id"])
+    return out.sort_values(["moved_at", "deliverable_key"], ascending=[False, True], kind="stable"
+                           ).reset_index(drop=True)
+
+
+@per_load
+def most_replanned(con: duckdb.DuckDBPyConnection, ctx: Context, limit: int | None = 10) -> pd.DataFrame:
+    """The deliverables re-planned most often over the whole recorded history up to as_of (a
+    week rarely moves one twice): one row per moved deliverable with `moves`, `moves_in_period`,
+    `net_days_moved`, its first recorded and current due date, the last move's date and cause.
+    Most moves first, then most net days, then the key."""
+    mart = deadline_moves(con, ctx)
+    cols = ["deliverable_key", "tab", "deliverable_id", "deliverable_name", "project_name", "client_id",
+            "client_name", "account_manager", "project_manager", "moves", "moves_in_period", "net_days_moved",
+            "first_due", "current_due", "last_moved_at", "last_cause"]
+    if mart.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+    g = mart.groupby("deliverable_key", sort=False)
+    out = pd.DataFrame({
+        "moves": g.size(),
+        "moves_in_period": g["in_period"].sum().astype("int64"),
+        "net_days_moved": g["days_moved"].sum(),
+        "first_due": g["old_due_date"].first(),
+        "current_due": g["new_due_date"].last(),
+        "last_moved_at": g["moved_at"].last(),
+        "last_cause": g["slip_cause"].last(),
+    }).reset_index()
+    last = mart.drop_duplicates("deliverable_key", keep="last")[
+        ["deliverable_key", "tab", "deliverable_id", "client_id", "client_name", "account_manager",
+         "project_manager"]]
+    out = out.merge(last, on="deliverable_key").merge(
+        _names(con, ctx)[["deliverable_key", "deliverable_name", "project_name"]], on="deliverable_key", how="left")
+    out["deliverable_name"] = out["deliverable_name"].fillna(out["deliverable_id"])
+    out = out.sort_values(["moves", "net_days_moved", "deliverable_key"], ascending=[False, False, True],
+                          kind="stable").reset_index(drop=True)[cols]
+    return out if limit is None else out.head(limit)
+
+
+TIMELINE_COLUMNS = ["event", "on", "due_date", "days_moved", "slip_cause"]
+
+
+@per_load
+def deliverable_timeline(con: duckdb.DuckDBPyConnection, ctx: Context, deliverable_key: str) -> pd.DataFrame:
+    """One deliverable's story at as_of, oldest first: `first agreed` (its baseline_due), a
+    `changed before the history` row when the first recorded due date already differs from it,
+    every recorded `moved` (on the move's agency-local date, to its new due date, days_moved in
+    working days, slip cause), then `delivered` (on its delivered_date) or `open` (due now).
+    Columns: event, on (date or NaT), due_date (the due date from then on), days_moved, slip_cause."""
+    moves = deadline_moves(con, ctx.shifted(filters=type(ctx.filters)()))
+    moves = moves[moves["deliverable_key"] == deliverable_key]
+    names = _names(con, ctx)
+    info = names[names["deliverable_key"] == deliverable_key]
+    rows: list[dict[str, Any]] = []
+    baseline = info["baseline_due"].iloc[0] if len(info) else pd.NaT
+    first_due = moves["old_due_date"].iloc[0] if len(moves) else (info["due_date"].iloc[0] if len(info) else pd.NaT)
+    if pd.notna(baseline):
+        rows.append({"event": "first agreed", "on": pd.NaT, "due_date": baseline, "days_moved": np.nan,
+                     "slip_cause": None})
+    if pd.notna(first_due) and (pd.isna(baseline) or first_due != baseline):
+        before = (float(ctx.calendar.working_days(pd.Series([baseline]), pd.Series([first_due]))[0])
+                  if pd.notna(baseline) else np.nan)
+        rows.append({"event": "changed before the history" if len(moves) else "changed (not recorded)",
+                     "on": pd.NaT, "due_date": first_due, "days_moved": before,
+                     "slip_cause": None})
+    for r in moves.itertuples(index=False):
+        rows.append({"event": "moved", "on": r.period_date, "due_date": r.new_due_date, "days_moved": r.days_moved,
+                     "slip_cause": None if pd.isna(r.slip_cause) else r.slip_cause})
+    if len(info):
+        done = info["delivered_date"].iloc[0]
+        rows.append({"event": "delivered" if pd.notna(done) else "open", "on": done if pd.notna(done) else pd.NaT,
+                     "due_date": info["due_date"].iloc[0], "days_moved": np.nan, "slip_cause": None})
+    out = pd.DataFrame(rows, columns=TIMELINE_COLUMNS)
+    for c in ("on", "due_date"):
+        out[c] = pd.to_datetime(out[c]).astype("datetime64[us]")
+    out["days_moved"] = out["days_moved"].astype("float64")
+    return out
+

@@ -12,7 +12,7 @@ import dataclasses
 
 import streamlit as st
 
-from metrics import approvals, deadlines, feedback, health, replies, summaries
+from metrics import approvals, deadlines, feedback, health, history, replies, summaries
 from metrics.catalogue import metric
 from views import common
 from views import figures as fg
@@ -166,6 +166,17 @@ else:
             "on_time": st.column_config.CheckboxColumn("On time"),
             "slip_cause": st.column_config.TextColumn("Slip cause"),
         }, f"Nothing delivered in the last {WINDOW} days.")
+        st.markdown("**Deadline moves**, newest first (every recorded move up to as of)")
+        section_table(history.move_list(con, cctx, False), "clients_moves", {
+            "deliverable_name": st.column_config.TextColumn("Deliverable"),
+            "period_date": st.column_config.DateColumn("Moved on", format="YYYY-MM-DD"),
+            "old_due_date": st.column_config.DateColumn("From", format="YYYY-MM-DD"),
+            "new_due_date": st.column_config.DateColumn("To", format="YYYY-MM-DD"),
+            "days_moved": st.column_config.NumberColumn("Moved by", format="%+.0f wd",
+                                                        help="Working days from the old due date to the new one."),
+            "slip_cause": st.column_config.TextColumn("Cause"),
+            "project_manager": st.column_config.TextColumn("Project manager"),
+        }, "No recorded deadline move for this client.")
     with d2:
         st.markdown("**Pending approvals**, oldest first")
         section_table(approvals.pending_list(con, cctx), "clients_pending", {

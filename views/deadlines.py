@@ -1,5 +1,5 @@
 """Deadlines: what slipped? Deliveries against the first agreed date, what is overdue now,
-and whose deadlines keep moving (SPEC §4).
+and whose deadlines keep moving (SPEC §4), with the slip ledger of recorded moves (SPEC §10).
 
 Every number comes from metrics/deadlines.py; this page only draws it.
 """
@@ -11,7 +11,7 @@ import streamlit as st
 
 from metrics import deadlines
 from metrics.catalogue import metric
-from views import common
+from views import common, ledger
 from views import figures as fg
 
 TILES = ["delivered", "on_time_rate", "median_slip_days", "open_overdue", "max_days_overdue", "rescheduled_open"]
@@ -244,5 +244,8 @@ common.table(
         "account_manager": None, "slip_days": None,
     },
 )
+# --- the slip ledger: what the history of due dates says (views/ledger.py) --------------------
+ledger.draw(con, ctx)
+
 st.caption(f"wd = working days ({', '.join(ctx.settings.workdays)}, holidays excluded). "
            f"Numbers as of {ctx.as_of:%a %d %b %Y %H:%M}; the period is {period_label}.")

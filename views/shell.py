@@ -25,7 +25,7 @@ import streamlit as st
 
 from data import store
 from data.settings import Settings, load_settings
-from data.sync import SyncOutcome, run_sync
+from data.sync import SyncOutcome, first_sync, run_sync
 from metrics import quality
 from metrics.context import Context, Filters, filter_options, parse_as_of
 from metrics.context import client_names as metric_client_names
@@ -76,7 +76,7 @@ def connection() -> duckdb.DuckDBPyConnection:
     if db not in _FIRST_SYNC_TRIED and not store.has_data(con):
         _FIRST_SYNC_TRIED.add(db)  # once per process: a broken source must not be retried on every click
         with st.spinner("Loading the workbook for the first time…"):
-            run_sync(con, s)
+            first_sync(con, s)  # the bundled sample comes with its weekly history
     return con
 
 

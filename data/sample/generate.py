@@ -48,6 +48,7 @@ import csv
 import functools
 import itertools
 import time
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -1147,8 +1148,85 @@ def broken_rows(seed: int = 7, scale: float = 1.0) -> list[tuple[str, str, int, 
     return out
 
 
+# --- history: the deadline tabs as they stood each Friday evening of the last weeks --------------
+# The sheet only holds today's plan; an agency that starts with Agency Pulse loads kept copies
+# of earlier versions first (README, History). The sample ships such copies, derived from its
+# own current plan: a rescheduled deliverable (due_date differs from baseline_due) got its new
+# date a few days before the date it replaced (a big move in two steps, half way first), so a
+# copy taken before that moment still shows the older date, no slip cause, and no delivery yet.
+HISTORY_WEEKS = 6
+HISTORY_DIR = "history"
+HISTORY_TABS = ("projects", "milestones")
+
+
+def history_dates(weeks: int = HISTORY_WEEKS) -> list[date]:
+    """The Fridays before as_of whose copies the sample keeps, oldest first."""
+    return [AS_OF_DATE - timedelta(days=7 * k) for k in range(weeks, 0, -1)]
+
+
+def _steps(key: str, baseline: date, due: date) -> list[tuple[date, date]]:
+    """(the moment the due date was changed, the new due date) of one rescheduled deliverable."""
+    h = zlib.crc32(key.encode("utf-8"))
+    lead = h % 6  # decided 0-5 days before the date it replaces
+    days = int(np.busday_count(min(baseline, due), max(baseline, due)))
+    if days >= 4 and (h >> 3) % 3 != 0:
+        mid = baseline + (due - baseline) / 2
+        mid = np.busday_offset(np.datetime64(mid, "D"), 0, roll="forward").astype(object)
+        first = min(baseline - timedelta(days=lead), AS_OF_DATE)
+        second = min(max(mid - timedelta(days=(h >> 5) % 4), first + timedelta(days=7)), AS_OF_DATE)
+        return [(first, mid), (second, due)] if second > first else [(first, due)]
+    return [(min(baseline - timedelta(days=lead), AS_OF_DATE), due)]
+
+
+def _as_of_version(df: pd.DataFrame, key_col: str, day: date) -> pd.DataFrame:
+    """The tab as it stood on the evening of `day` (rows and columns as today)."""
+    out = df.copy()
+    base = pd.to_datetime(out["baseline_due"], format="%Y-%m-%d", errors="coerce")
+    due = pd.to_datetime(out["due_date"], format="%Y-%m-%d", errors="coerce")
+    done = pd.to_datetime(out["delivered_date"], format="%Y-%m-%d", errors="coerce")
+    for i in np.flatnonzero((base.notna() & due.notna() & (base != due)).to_numpy()):
+        idx = out.index[i]
+        steps = _steps(str(out.at[idx, key_col]), base.iloc[i].date(), due.iloc[i].date())
+        then = [new for moment, new in steps if moment <= day]
+        if not then:
+            out.at[idx, "due_date"] = _d(base.iloc[i].date())
+            out.at[idx, "slip_cause"] = ""
+        else:
+            out.at[idx, "due_date"] = _d(then[-1])
+    later = (done.dt.date > day).fillna(False).to_numpy(dtype=bool)
+    out.loc[later, "delivered_date"] = ""
+    if "status" in out:
+        out.loc[later & (out["status"] == "delivered").to_numpy(dtype=bool), "status"] = "active"
+    return out
+
+
+def history_versions(tabs: dict[str, pd.DataFrame], weeks: int = HISTORY_WEEKS
+                     ) -> dict[str, dict[str, pd.DataFrame]]:
+    """{YYYY-MM-DD: {tab: rows}} for each kept copy, only the tabs that differ from today's."""
+    out: dict[str, dict[str, pd.DataFrame]] = {}
+    for day in history_dates(weeks):
+        version = {}
+        for tab in HISTORY_TABS:
+            then = _as_of_version(tabs[tab], COLUMNS[tab][0], day)
+            if not then.equals(tabs[tab]):
+                version[tab] = then
+        out[day.isoformat()] = version
+    return out
+
+
+def _write_csv(path: Path, df: pd.DataFrame, cols: list[str]) -> None:
+    columns = [df[c].tolist() for c in cols]
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        fh.write(",".join(cols) + "\n")
+        if any(df[c].str.contains(r'[,"\r\n]', regex=True).any() for c in cols):
+            csv.writer(fh, lineterminator="\n").writerows(zip(*columns, strict=True))
+        elif len(df):  # nothing to quote: a plain join is the same bytes, and much faster
+            fh.write("\n".join(map(",".join, zip(*columns, strict=True))) + "\n")
+
+
 def generate(out_dir: Path, seed: int = 7, scale: float = 1.0) -> dict[str, int]:
-    """Write the sample workbook (one CSV per tab) and sample.toml into out_dir.
+    """Write the sample workbook (one CSV per tab), sample.toml and the kept weekly copies of
+    its deadline tabs (history/YYYY-MM-DD/, only the tabs that differ) into out_dir.
 
     Returns the number of data rows written per tab, blank and broken rows included,
     so a caller sizing a benchmark knows what it asked the loader to read.
@@ -1158,15 +1236,13 @@ def generate(out_dir: Path, seed: int = 7, scale: float = 1.0) -> dict[str, int]
     tabs, _ = _build(seed, scale)
     counts = {}
     for tab, cols in COLUMNS.items():
-        df = tabs[tab]
-        columns = [df[c].tolist() for c in cols]
-        with open(out_dir / f"{tab}.csv", "w", encoding="utf-8", newline="") as fh:
-            fh.write(",".join(cols) + "\n")
-            if any(df[c].str.contains(r'[,"\r\n]', regex=True).any() for c in cols):
-                csv.writer(fh, lineterminator="\n").writerows(zip(*columns, strict=True))
-            elif len(df):  # nothing to quote: a plain join is the same bytes, and much faster
-                fh.write("\n".join(map(",".join, zip(*columns, strict=True))) + "\n")
-        counts[tab] = len(df)
+        _write_csv(out_dir / f"{tab}.csv", tabs[tab], cols)
+        counts[tab] = len(tabs[tab])
+    for day, version in history_versions(tabs).items():
+        folder = out_dir / HISTORY_DIR / day
+        folder.mkdir(parents=True, exist_ok=True)
+        for tab, df in version.items():
+            _write_csv(folder / f"{tab}.csv", df, COLUMNS[tab])
     (out_dir / "sample.toml").write_text(SAMPLE_TOML, encoding="utf-8", newline="\n")
     return counts
 

@@ -179,3 +179,27 @@ def test_recorded_at_without_an_offset_is_agency_time() -> None:
     assert history.parse_recorded_at(None, TIMEZONE) is None
     with pytest.raises(ValueError, match="recorded-at"):
         history.parse_recorded_at("soon", TIMEZONE)
+
+
+def test_the_sample_first_syncs_with_its_weekly_history(tmp_path: Path) -> None:
+    """The first sync of the bundled sample loads its kept copies oldest first, each on its Friday
+    at 18:00, then the sample at its reference moment; a later sync is a plain one, recorded now."""
+    from data.settings import SAMPLE_DIR
+    from data.sync import first_sync, sample_history
+
+    s = Settings(db=str(tmp_path / "pulse.duckdb"))
+    con = store.connect(s.db_path())
+    try:
+        assert first_sync(con, s).ok
+        kept = [r for _, r in sample_history()]
+        assert kept == [f"2026-{d}T18:00:00" for d in ("10-09", "10-16", "10-23", "10-30", "11-06", "11-13")]
+        rows = con.execute("SELECT recorded_at FROM history_syncs ORDER BY sync_id").fetchall()
+        assert [r[0].astimezone(ZoneInfo(s.timezone)).replace(tzinfo=None).isoformat() for r in rows] == \
+            [*kept, "2026-11-20T18:00:00"]
+        assert store.read_meta(con)["sample_as_of"] == "2026-11-20T18:00:00"  # the newest load is the sample
+        assert con.execute("SELECT source FROM sync_log ORDER BY sync_id DESC LIMIT 1").fetchone()[0] == \
+            str(SAMPLE_DIR)
+        assert first_sync(con, s).ok  # recorded now: later than the sample's reference moment
+        assert con.execute("SELECT count(*) FROM history_syncs").fetchone()[0] == 8
+    finally:
+        con.close()

@@ -124,6 +124,34 @@ def test_regenerating_gives_the_committed_bytes(regenerated: tuple[Path, dict[st
             f"data/sample/{name} is stale: run `python -m data.sample.generate` and commit the result")
 
 
+def test_regenerating_gives_the_committed_history(regenerated: tuple[Path, dict[str, int]]) -> None:
+    """The kept weekly copies of the deadline tabs are generated too, byte for byte."""
+    out, _ = regenerated
+    made = sorted(p.relative_to(out).as_posix() for p in (out / "history").rglob("*.csv"))
+    committed = sorted(p.relative_to(SAMPLE).as_posix() for p in (SAMPLE / "history").rglob("*.csv"))
+    assert made == committed and len(made) >= 6
+    for name in made:
+        assert (out / name).read_bytes() == (SAMPLE / name).read_bytes(), (
+            f"data/sample/{name} is stale: run `python -m data.sample.generate` and commit the result")
+
+
+def test_history_copies_only_undo_moves_and_deliveries() -> None:
+    """Each copy has today's rows; a due date differs only where today's was rescheduled, and
+    then lies between baseline_due and today's due_date; nothing is delivered after its date."""
+    for day, version in gen.history_versions(gen._build(7, 1.0)[0]).items():
+        today = {t: pd.read_csv(SAMPLE / f"{t}.csv", dtype=str, keep_default_na=False) for t in version}
+        for tab, then in version.items():
+            now = today[tab]
+            assert list(then.iloc[:, 0]) == list(now.iloc[:, 0])
+            changed = then["due_date"].to_numpy() != now["due_date"].to_numpy()
+            assert (now["baseline_due"].to_numpy()[changed] != now["due_date"].to_numpy()[changed]).all()
+            lo = pd.concat([now["baseline_due"], now["due_date"]], axis=1).min(axis=1)[changed]
+            hi = pd.concat([now["baseline_due"], now["due_date"]], axis=1).max(axis=1)[changed]
+            assert ((then["due_date"][changed] >= lo) & (then["due_date"][changed] <= hi)).all()
+            delivered = then["delivered_date"].replace("", None).dropna()
+            assert (delivered <= day).all(), (day, tab)
+
+
 def test_generate_reports_the_rows_it_wrote(regenerated: tuple[Path, dict[str, int]]) -> None:
     out, counts = regenerated
     assert list(counts) == TABS

@@ -120,3 +120,26 @@ def test_a_filter_set_in_the_sidebar_lands_in_the_url(page, server: str) -> None
     reopened = page.context.new_page()
     open_page(reopened, page.url)
     assert tiles(reopened) == shown
+
+
+def test_the_slip_ledger_is_visible_on_deadlines(page, server: str, screenshots) -> None:
+    open_page(page, f"{server}/deadlines")
+    assert exceptions(page) == []
+    heading = page.get_by_role("heading", name="Slip ledger: deadline moves")
+    heading.scroll_into_view_if_needed()
+    settle(page)
+    assert heading.is_visible()
+    assert page.get_by_text("Re-planned most often").is_visible()
+    page.screenshot(path=str(screenshots / "deadlines-ledger.png"), full_page=False)
+    page.screenshot(path=str(screenshots / "deadlines-full.png"), full_page=True)
+
+
+def test_what_changed_since_last_week_is_visible_on_the_weekly_review(page, server: str, screenshots) -> None:
+    open_page(page, f"{server}/overview")
+    assert exceptions(page) == []
+    heading = page.get_by_role("heading", name="What changed since last week")
+    heading.scroll_into_view_if_needed()
+    settle(page)
+    assert heading.is_visible()
+    assert page.get_by_text(re.compile(r"Deadlines moved \(\d+\)")).first.is_visible()
+    page.screenshot(path=str(screenshots / "overview-changed.png"), full_page=False)

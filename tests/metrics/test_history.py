@@ -119,3 +119,70 @@ def test_a_file_without_history_tables_reads_as_no_history(tmp_path: Path, hsett
         assert {c["deadline_moves"] for c in rep["clients"]} == {0}
     finally:
         con.close()
+
+
+# --- the slip ledger ---------------------------------------------------------------------------
+
+
+def test_moves_by_client_cause_and_pm_is_a_pareto_of_the_periods_moves(hcon, hsettings: Settings) -> None:
+    from metrics.history import moves_by
+
+    c = ctx(hsettings, "2026-11-23T18:00", 30)
+    by_client = moves_by(hcon, c, "client_name")
+    assert by_client[["client_id", "deadline_moves", "moved_deliverables", "net_days_moved"]].values.tolist() == [
+        ["C01", 4, 3, 5.0], ["C02", 2, 2, 3.0]]
+    assert by_client["cumulative_share"].round(4).tolist() == [0.6667, 1.0]
+    by_cause = moves_by(hcon, c, "slip_cause")
+    assert [None if pd.isna(x) else x for x in by_cause["slip_cause"]] == [None, "agency"]  # 5 blank, 1 agency
+    assert by_cause["deadline_moves"].tolist() == [5, 1] and by_cause["share"].round(4).tolist() == [0.8333, 0.1667]
+    assert moves_by(hcon, c, "project_manager")["deadline_moves"].tolist() == [6]
+    # the week of 16 November: P01 (-2, agency) and P06 (+2), one each
+    week = moves_by(hcon, ctx(hsettings, "2026-11-16T18:00", 7), "slip_cause")
+    assert week["deadline_moves"].tolist() == [1, 1] and week["net_days_moved"].tolist() == [2.0, -2.0]
+    assert moves_by(hcon, ctx(hsettings, "2026-11-01T18:00", 7), "client_name").empty
+    with pytest.raises(ValueError):
+        moves_by(hcon, c, "tier")
+
+
+def test_most_replanned_counts_every_recorded_move_up_to_as_of(hcon, hsettings: Settings) -> None:
+    from metrics.history import most_replanned
+
+    top = most_replanned(hcon, ctx(hsettings, "2026-11-23T18:00", 1))
+    assert top[["deliverable_key", "moves", "moves_in_period", "net_days_moved"]].values.tolist() == [
+        ["projects/P01", 2, 0, 3.0], ["milestones/M1", 1, 1, 2.0], ["projects/P06", 1, 0, 2.0],
+        ["projects/P05", 1, 1, 1.0], ["milestones/M2", 1, 0, 0.0]]
+    p01 = top.iloc[0]
+    assert (str(p01.first_due.date()), str(p01.current_due.date()), p01.last_cause) == \
+        ("2026-11-20", "2026-11-25", "agency")
+    assert top.iloc[1].deliverable_name == "Milestone M1" and top.iloc[1].project_name == "Project P02"
+    assert len(most_replanned(hcon, ctx(hsettings, "2026-11-23T18:00", 1), 2)) == 2
+    assert most_replanned(hcon, ctx(hsettings, "2026-11-09T10:59", 7)).empty
+
+
+def test_move_list_is_newest_first_with_names(hcon, hsettings: Settings) -> None:
+    from metrics.history import move_list
+
+    week = move_list(hcon, ctx(hsettings, "2026-11-23T18:00", 1))
+    assert week["deliverable_name"].tolist() == ["Milestone M1", "Project P05"]
+    assert len(move_list(hcon, ctx(hsettings, "2026-11-23T18:00", 1), False)) == 6
+
+
+def test_a_deliverables_timeline_from_first_agreed_to_now(hcon, hsettings: Settings) -> None:
+    from metrics.history import deliverable_timeline
+
+    t = deliverable_timeline(hcon, ctx(hsettings, "2026-11-23T18:00", 7), "projects/P01")
+    got = [(r.event, None if pd.isna(r.on) else str(r.on.date()), str(r.due_date.date()),
+            None if pd.isna(r.days_moved) else r.days_moved, None if pd.isna(r.slip_cause) else r.slip_cause)
+           for r in t.itertuples()]
+    assert got == [
+        ("first agreed", None, "2026-11-13", None, None),
+        ("changed before the history", None, "2026-11-20", 5.0, None),  # the first sync already had 20.11
+        ("moved", "2026-11-09", "2026-11-27", 5.0, None),
+        ("moved", "2026-11-16", "2026-11-25", -2.0, "agency"),
+        ("open", None, "2026-11-25", None, None),
+    ]
+    # before v3 only the first move existed
+    early = deliverable_timeline(hcon, ctx(hsettings, "2026-11-10T18:00", 7), "projects/P01")
+    assert early["event"].tolist() == ["first agreed", "changed before the history", "moved", "open"]
+    p03 = deliverable_timeline(hcon, ctx(hsettings, "2026-11-23T18:00", 7), "projects/P03")
+    assert p03["event"].tolist() == ["first agreed", "open"]

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from data import store
 from data.settings import ROOT, SAMPLE_DIR, Settings
-from data.sync import run_sync
+from data.sync import first_sync
 from data.template import TEMPLATE_PATH
 from views import registry
 
@@ -23,7 +23,7 @@ SAMPLE_AS_OF = dt.date(2026, 11, 20)
 def synced(path: Path, source: Path) -> Path:
     con = store.connect(path)
     try:
-        outcome = run_sync(con, Settings(db=str(path)), str(source))
+        outcome = first_sync(con, Settings(db=str(path)), str(source))  # the sample: with its history
         assert outcome.ok, outcome.error
     finally:
         con.close()

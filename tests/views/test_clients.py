@@ -98,3 +98,15 @@ def test_no_client_to_show_is_explained(app, empty_db, workbook):
     assert not at.error
     assert "client" in " ".join(i.value for i in at.info).lower()
     assert not at.get("plotly_chart") and not at.metric
+
+
+def test_the_selected_clients_deadline_moves_are_listed(app, sample_db):
+    from metrics import history
+
+    at = app("clients", query={"client": "Lumen Telecom"})
+    assert not at.exception
+    assert any(m.value.startswith("**Deadline moves**") for m in at.markdown)
+    moves = ask(sample_db, history.move_list, False, clients=("C07",))
+    assert len(moves) > 0
+    shown = [df.value for df in at.dataframe if "old_due_date" in df.value.columns]
+    assert len(shown) == 1 and len(shown[0]) == len(moves)

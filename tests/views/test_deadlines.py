@@ -86,3 +86,27 @@ def test_sheet_text_in_chart_labels_is_printed_not_rendered(app, html_names_db) 
     assert "C07" in bars["y"]
     assert "&lt;b&gt;Lumen&lt;/b&gt; Telecom" in spec["layout"]["yaxis"]["ticktext"]
     assert "<b>Lumen</b>" not in json.dumps(spec)
+
+
+def test_the_slip_ledger_shows_the_history_tiles_charts_and_a_timeline(app, sample_db) -> None:
+    """The sample ships with six weekly copies: the ledger has moves to show at once."""
+    from metrics import history
+    from metrics.history import history_summary
+
+    at = app("deadlines")
+    assert not at.exception
+    assert "Slip ledger: deadline moves" in [s.value for s in at.subheader]
+    values = ask(sample_db, history_summary)
+    shown = {m.label: m.value for m in at.metric}
+    for name in ("deadline_moves", "moved_deliverables", "net_days_moved"):
+        assert shown[metric(name).label] == metric(name).fmt(values[name])
+    assert values["deadline_moves"] > 0
+    top = ask(sample_db, history.most_replanned, 10)
+    replanned = at.dataframe[len(TABLES)].value  # the ledger's first table
+    assert replanned["deliverable_key"].tolist() == top["deliverable_key"].tolist() and len(top) > 0
+    pick = at.selectbox(key="ledger_deliverable")
+    assert pick.value == top["deliverable_key"].iloc[0]
+    story = at.dataframe[len(TABLES) + 1].value
+    assert story["event"].iloc[0] == "first agreed" and (story["event"] == "moved").any()
+    charts = [c for c in at.get("plotly_chart")]
+    assert len(charts) >= 6  # week, histogram, 2 slip bars, by client, causes, by PM, timeline

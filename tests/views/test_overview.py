@@ -95,3 +95,21 @@ def test_filters_that_match_nothing_show_explanations_not_errors(app):
     assert not at.exception
     assert not at.get("plotly_chart")
     assert "No client has a health score" in " ".join(i.value for i in at.info)
+
+
+def test_what_changed_since_last_week_lists_match_the_metrics(app, sample_db):
+    from metrics import changes
+
+    at = app("overview")
+    assert not at.exception
+    assert "What changed since last week" in [s.value for s in at.subheader]
+    text = [m.value for m in at.markdown]
+    counts = ask(sample_db, changes.counts)
+    for title, name in (("Newly overdue", "newly_overdue"), ("Deadlines moved", "deadlines_moved"),
+                        ("Crossed the reply SLA", "sla_crossed"), ("Approvals now overdue", "approvals_became_overdue"),
+                        ("New detractors", "new_detractors"), ("Health fell most", "health_drops")):
+        assert f"**{title}** ({counts[name]})" in text
+    assert counts["deadlines_moved"] > 0 and counts["newly_overdue"] > 0
+    moved = ask(sample_db, changes.deadlines_moved)
+    lines = next(t for t in text if t.startswith("- ") and "→" in t and "wd" in t)
+    assert moved["client_name"].iloc[0] in lines and moved["project_manager"].iloc[0] in lines

@@ -1,0 +1,141 @@
+"""What changed since last week: the Weekly review's diff of now against as_of − 7 days.
+
+Pure functions over the other metrics modules, by time travel: each list is the same
+question asked at as_of and at the same wall-clock moment seven days earlier, and the
+difference (or, for history and feedback, the events of the 7 days ending on as_of's date,
+whatever period the dashboard shows). Every row names the client and the responsible
+person: the project manager for deadlines, the account manager for everything else.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from metrics import approvals, deadlines, feedback, health, history, replies
+from metrics.cache import per_load
+from metrics.context import Context
+
+__all__ = ["WEEK_DAYS", "approvals_became_overdue", "counts", "deadlines_moved", "health_drops", "last_week",
+           "new_detractors", "newly_overdue", "sla_crossed", "this_week"]
+
+WEEK_DAYS = 7
+
+
+def this_week(ctx: Context) -> Context:
+    """ctx with a period of the 7 days ending on as_of's date."""
+    return ctx.shifted(period_days=WEEK_DAYS)
+
+
+def last_week(ctx: Context) -> Context:
+    """The same moment seven days earlier on the agency's wall clock (a 7-day period)."""
+    return this_week(ctx).previous()
+
+
+def _new(now: pd.DataFrame, before: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Rows of now whose keys are not in before."""
+    if now.empty or before.empty:
+        return now.reset_index(drop=True)
+    seen = pd.MultiIndex.from_frame(before[keys].astype(str))
+    keep = ~pd.MultiIndex.from_frame(now[keys].astype(str)).isin(seen)
+    return now[keep].reset_index(drop=True)
+
+
+@per_load
+def newly_overdue(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
+    """Deliverables overdue at as_of that were not overdue at as_of − 7 days (longest overdue first)."""
+    now = deadlines.overdue_list(con, this_week(ctx))
+    before = deadlines.overdue_list(con, last_week(ctx))
+    return _new(now, before, ["kind", "deliverable_id"])
+
+
+@per_load
+def deadlines_moved(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
+    """The deadline moves recorded in the 7 days ending on as_of's date, newest first."""
+    return history.move_list(con, this_week(ctx))
+
+
+@per_load
+def sla_crossed(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
+    """Agency reply episodes (client waiting on us) past their SLA at as_of that were not at
+    as_of − 7 days (opened since, or crossed it during the week); longest wait first."""
+    def breached(c: Context) -> pd.DataFrame:
+        ep = replies.episodes(con, c)
+        return ep[(ep["side"] == "agency") & ep["breached"].fillna(False).astype(bool)]
+
+    out = _new(breached(this_week(ctx)), breached(last_week(ctx)), ["episode_id"])
+    out["hours"] = out["response_hours"].where(~out["is_open"].astype(bool), out["wait_hours"])
+    return out.sort_values(["is_open", "hours"], ascending=[False, False], kind="stable").reset_index(drop=True)
+
+
+@per_load
+def approvals_became_overdue(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
+    """Approval rounds overdue at as_of that were not overdue at as_of − 7 days; oldest first."""
+    def overdue(c: Context) -> pd.DataFrame:
+        r = approvals.rounds(con, c)
+        return r[r["is_overdue"].fillna(False).astype(bool)]
+
+    out = _new(overdue(this_week(ctx)), overdue(last_week(ctx)), ["approval_id"])
+    return out.sort_values(["lag_days", "approval_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+@per_load
+def new_detractors(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
+    """Feedback responses received in the 7 days ending on as_of's date that are detractors
+    (NPS <= 6, CSAT <= 2), lowest score first."""
+    fb = feedback.responses(con, this_week(ctx))
+    out = fb[fb["in_period"] & fb["detractor"].fillna(False).astype(bool)]
+    return out.sort_values(["normalized", "response_id"], kind="stable").reset_index(drop=True)
+
+
+@per_load
+def health_drops(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
+    """Clients whose health score fell against as_of − 7 days, the largest fall first, with the
+    signal whose score fell most (`signal`, its label, scores before and now, and its reason now).
+
+    Columns: client_id, client_name, account_manager, health_before, health_now, change (negative),
+    signal, signal_label, signal_before, signal_now, reason. Clients scored at both moments only.
+    """
+    cols = ["client_id", "client_name", "account_manager", "health_before", "health_now", "change", "signal",
+            "signal_label", "signal_before", "signal_now", "reason"]
+    now = health.client_health(con, this_week(ctx))
+    before = health.client_health(con, last_week(ctx))
+    both = now.merge(before, on="client_id", suffixes=("", "_before"))
+    both = both[both["health_score"].notna() & both["health_score_before"].notna()]
+    both = both[both["health_score"] < both["health_score_before"] - 1e-9]
+    if both.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+    drops = np.column_stack([(both[f"{s}_score_before"] - both[f"{s}_score"]).to_numpy(dtype="float64")
+                             for s in health.SIGNALS])
+    drops = np.where(np.isnan(drops), -np.inf, drops)
+    pick = drops.argmax(axis=1)
+    signals = np.array(health.SIGNALS, dtype=object)[pick]
+    rows = np.arange(len(both))
+    fell = drops[rows, pick] > 0
+    out = pd.DataFrame({
+        "client_id": both["client_id"].to_numpy(),
+        "client_name": both["client_name"].to_numpy(),
+        "account_manager": both["account_manager"].to_numpy(),
+        "health_before": both["health_score_before"].to_numpy(dtype="float64"),
+        "health_now": both["health_score"].to_numpy(dtype="float64"),
+    })
+    out["change"] = out["health_now"] - out["health_before"]
+    out["signal"] = np.where(fell, signals, None)
+    out["signal_label"] = [health.SIGNAL_LABELS.get(s) if s else None for s in out["signal"]]
+    out["signal_before"] = [both[f"{s}_score_before"].iloc[i] if s else np.nan for i, s in enumerate(out["signal"])]
+    out["signal_now"] = [both[f"{s}_score"].iloc[i] if s else np.nan for i, s in enumerate(out["signal"])]
+    out["reason"] = [both[f"{s}_reason"].iloc[i] if s else None for i, s in enumerate(out["signal"])]
+    return out.sort_values(["change", "client_id"], kind="stable").reset_index(drop=True)[cols]
+
+
+def counts(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, int]:
+    """How many rows each list has: {list name: n}."""
+    return {
+        "newly_overdue": len(newly_overdue(con, ctx)),
+        "deadlines_moved": len(deadlines_moved(con, ctx)),
+        "sla_crossed": len(sla_crossed(con, ctx)),
+        "approvals_became_overdue": len(approvals_became_overdue(con, ctx)),
+        "new_detractors": len(new_detractors(con, ctx)),
+        "health_drops": len(health_drops(con, ctx)),
+    }

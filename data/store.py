@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import logging
 import os
+import weakref
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
@@ -438,13 +439,11 @@ class Snapshot:
         self._cur = con.cursor()
         try:
             self._cur.execute("BEGIN TRANSACTION READ ONLY")
-            tables = {r[0] for r in self._cur.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
+            path, tables = _connection_info(con, self._cur)
             self.meta: dict[str, str] = (dict(self._cur.execute("SELECT key, value FROM meta").fetchall())
                                          if "meta" in tables else {})
-            self.status: dict[str, Any] = _sync_status(self._cur) if "sync_log" in tables else _sync_status_none()
-            path = self._cur.execute(
-                "SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
+            self.status: dict[str, Any] = _cached_status(con, self._cur) if "sync_log" in tables \
+                else _sync_status_none()
         except BaseException:
             self.release()
             raise
@@ -480,6 +479,36 @@ class Snapshot:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+# Per connection, what a snapshot needs that cannot change while it is open: the file's path
+# and which bookkeeping tables exist (a writable connection creates them when it opens; a
+# read-only one cannot see a writer add them: DuckDB lets no writer in beside it). And the
+# last sync's status, per sync_log entry: a page rerun then costs one small query, not three.
+_INFO: weakref.WeakKeyDictionary[Any, tuple[str, frozenset[str]]] = weakref.WeakKeyDictionary()
+_STATUS: weakref.WeakKeyDictionary[Any, tuple[Any, dict[str, Any]]] = weakref.WeakKeyDictionary()
+
+
+def _connection_info(con: duckdb.DuckDBPyConnection, cur: duckdb.DuckDBPyConnection) -> tuple[str, frozenset[str]]:
+    info = _INFO.get(con)
+    if info is None:
+        tables = frozenset(r[0] for r in cur.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall())
+        path = cur.execute(
+            "SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
+        info = (path, tables)
+        if {"meta", "sync_log"} <= tables:  # complete: nothing left to appear
+            _INFO[con] = info
+    return info
+
+
+def _cached_status(con: duckdb.DuckDBPyConnection, cur: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    latest = cur.execute("SELECT max(sync_id) FROM sync_log").fetchone()[0]
+    seen = _STATUS.get(con)
+    if seen is None or seen[0] != latest:
+        seen = (latest, _sync_status(cur))
+        _STATUS[con] = seen
+    return dict(seen[1])
 
 
 def _sync_status_none() -> dict[str, Any]:

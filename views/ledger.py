@@ -57,7 +57,8 @@ def _bars(rows: pd.DataFrame, ids: list[str], labels: list[str], title: str, key
                   secondary_y=True)
     fig.update_layout(title=title)
     fig.update_xaxes(title=None, type="category")
-    fig.update_yaxes(title="Deadline moves", rangemode="tozero", secondary_y=False)
+    fig.update_yaxes(title="Deadline moves", rangemode="tozero", secondary_y=False,
+                     dtick=1 if rows["deadline_moves"].max() <= 10 else None)  # whole moves, never 0.5
     fig.update_yaxes(title="Cumulative share", tickformat=".0%", range=[0, 1.05], showgrid=False, secondary_y=True)
     common.chart(common.style(fig, height=340), key=key)
 

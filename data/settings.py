@@ -41,6 +41,7 @@ SETTINGS_DOC: dict[str, str] = {
     "reply_sla_hours": "reply SLA in business hours: a number or a table by channel with `default`",
     "approval_sla_days": "working days an approval without due_by may wait before it is overdue",
     "column_map": "extra header, tab and value aliases (TOML shaped like data/columns.toml)",
+    "refresh_minutes": "how often the running dashboard syncs the source by itself; 0 = only on Sync now",
     "health": "client health: [health.weights] per signal",
     "access": "who may sign in with OIDC: [access] allowed_emails and allowed_domains",
 }
@@ -65,6 +66,7 @@ class Settings:
     reply_sla_hours: dict[str, float] = field(default_factory=lambda: {"default": 8.0})
     approval_sla_days: float = 3
     column_map: str = ""
+    refresh_minutes: float = 0  # 0: the dashboard syncs on its first start and on Sync now only
     health_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_HEALTH_WEIGHTS))
     allowed_emails: tuple[str, ...] = ()  # lower-cased; only used when OIDC ([auth] in secrets) is on
     allowed_domains: tuple[str, ...] = ()
@@ -215,6 +217,11 @@ def parse_settings(raw: dict[str, Any], path: str | None = None) -> Settings:
         kw["approval_sla_days"] = _positive("approval_sla_days", raw["approval_sla_days"])
     if "column_map" in raw:
         kw["column_map"] = str(raw["column_map"] or "")
+    if "refresh_minutes" in raw:
+        minutes = raw["refresh_minutes"]
+        if isinstance(minutes, bool) or not isinstance(minutes, int | float) or not 0 <= minutes <= 24 * 60:
+            raise SettingsError(f"refresh_minutes: {minutes!r} must be a number of minutes from 0 (off) to 1440")
+        kw["refresh_minutes"] = float(minutes)
     if "health" in raw:
         health = raw["health"] or {}
         weights = dict(DEFAULT_HEALTH_WEIGHTS)

@@ -186,6 +186,11 @@ def load_workbook(wb: RawWorkbook, settings: Settings) -> LoadResult:
 _REFRESH = threading.Lock()  # one refresh at a time in a process: Sync now, the schedule, a second tab
 
 
+def refresh_running() -> bool:
+    """Whether a sync is running in this process now (a new one would wait for it)."""
+    return _REFRESH.locked()
+
+
 def run_sync(
     con: duckdb.DuckDBPyConnection, settings: Settings, source: str | None = None,
     recorded_at: str | dt.datetime | None = None, *, allow_partial: bool = False,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from data.sync import refresh_running
 from data.template import build_template
 from metrics import quality
 from views import common, registry, shell
@@ -30,7 +31,9 @@ with left:
     st.markdown(f"**Source:** `{meta.get('source', '—')}` ({meta.get('kind', '—')})")
 with right:
     if st.button("Sync now", type="primary", icon=":material/sync:", width="stretch", key="sync_now"):
-        with st.spinner("Syncing…"):
+        busy = refresh_running()
+        with st.spinner("Another sync is running (the schedule or another director): this one waits for it, "
+                        "then syncs…" if busy else "Syncing…"):
             outcome = shell.sync_now()
         if outcome.ok and outcome.result is not None:
             st.toast(f"Synced: {outcome.result.rows_loaded:,} rows loaded, {outcome.result.rows_rejected:,} rejected")

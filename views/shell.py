@@ -15,7 +15,7 @@ import logging
 import os
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ import pandas as pd
 import streamlit as st
 
 from data import store
+from data.schedule import Schedule
 from data.settings import Settings, load_settings
 from data.sync import SyncOutcome, first_sync, run_sync
 from metrics import quality
@@ -76,8 +77,36 @@ def connection() -> duckdb.DuckDBPyConnection:
     if db not in _FIRST_SYNC_TRIED and not store.has_data(con):
         _FIRST_SYNC_TRIED.add(db)  # once per process: a broken source must not be retried on every click
         with st.spinner("Loading the workbook for the first time…"):
-            first_sync(con, s)  # the bundled sample comes with its weekly history
+            _on_cursor(con, lambda cur: first_sync(cur, s))  # the sample comes with its weekly history
+    _keep_schedule(db, s.refresh_minutes)
     return con
+
+
+def _on_cursor(con: duckdb.DuckDBPyConnection, job: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
+    """job on a cursor of its own: sessions and the schedule are threads (DuckDB: a cursor per thread)."""
+    cur = con.cursor()
+    try:
+        return job(cur)
+    finally:
+        cur.close()
+
+
+_SCHEDULES: dict[str, Schedule] = {}
+_SCHEDULES_LOCK = threading.Lock()
+
+
+def _keep_schedule(db: str, minutes: float) -> None:
+    """One background refresh per DuckDB file while refresh_minutes is set (restarted when it changes)."""
+    with _SCHEDULES_LOCK:
+        running = _SCHEDULES.get(db)
+        if running is not None and running.alive and running.every_seconds == minutes * 60:
+            return
+        if running is not None:
+            running.stop(timeout=0)
+            del _SCHEDULES[db]
+        if minutes > 0:
+            _SCHEDULES[db] = Schedule(minutes * 60, lambda: _on_cursor(_connection(db), lambda cur: run_sync(
+                cur, settings()))).start()
 
 
 @contextlib.contextmanager
@@ -107,7 +136,7 @@ def sync_now() -> SyncOutcome:
     """
     s = settings()
     db = str(s.db_path())
-    outcome = run_sync(_connection(db), s)
+    outcome = _on_cursor(_connection(db), lambda cur: run_sync(cur, s))
     if outcome.store_damaged:
         damaged = _connection(db)
         _connection.clear()
@@ -115,7 +144,7 @@ def sync_now() -> SyncOutcome:
             damaged.close()
         kept = store.set_aside(Path(db))
         log.warning("DuckDB file %s was damaged: set aside as %s and rebuilt", db, kept)
-        outcome = run_sync(_connection(db), s)
+        outcome = _on_cursor(_connection(db), lambda cur: run_sync(cur, s))
     return outcome
 
 

@@ -201,3 +201,13 @@ def test_access_allowlist_defaults_to_empty() -> None:
 def test_a_bad_access_setting_is_a_clear_error(raw: dict, message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         parse_settings(raw)
+
+
+@pytest.mark.parametrize("value", [-1, "5", True, 1441])
+def test_refresh_minutes_must_be_a_number_of_minutes_up_to_a_day(value) -> None:
+    with pytest.raises(SettingsError, match="refresh_minutes"):
+        parse_settings({"refresh_minutes": value})
+
+
+def test_refresh_minutes_defaults_to_off() -> None:
+    assert parse_settings({}).refresh_minutes == 0 and parse_settings({"refresh_minutes": 15}).refresh_minutes == 15

@@ -143,3 +143,74 @@ def test_readers_during_syncs_never_mix_two_loads(two_loads, tmp_path: Path) -> 
     print(f"reads during syncs: {len(reads)} ({reads.value_counts().to_dict()})")
     assert len(reads) >= 6
     assert (reads == "torn").sum() == 0, reads.value_counts().to_dict()
+
+
+def test_the_schedule_syncs_while_readers_read_and_sync_now_is_pressed(two_loads, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """refresh_minutes in small: a tick every 0.3 s alternating A and B, a director pressing
+    Sync now meanwhile, three readers: no error, every read one load's, never two syncs at once."""
+    import data.sync as sync
+    from data.schedule import Schedule
+
+    sources, answers = two_loads["sources"], two_loads["answers"]
+    s = Settings(db=str(tmp_path / "pulse.duckdb"))
+    con = store.connect(s.db_path())
+    ctx = Context.build(s, as_of=AS_OF, period_days=28)
+    assert run_sync(con, s, str(sources["A"])).ok
+    running, overlaps, real = [0], [], sync.load_workbook
+
+    def counted(wb, settings):
+        running[0] += 1
+        overlaps.append(running[0])
+        try:
+            return real(wb, settings)
+        finally:
+            running[0] -= 1
+
+    monkeypatch.setattr(sync, "load_workbook", counted)
+    ticks = iter(["B", "A"] * 50)
+
+    def tick():
+        cur = con.cursor()
+        try:
+            return run_sync(cur, s, str(sources[next(ticks)]))
+        finally:
+            cur.close()
+
+    stop = threading.Event()
+    seen: list[str] = []
+    errors: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            while not stop.is_set():
+                got = _page_reads(con, ctx)
+                seen.append(next((n for n, a in answers.items() if a["page"] == got), "torn"))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    for t in readers:
+        t.start()
+    schedule = Schedule(0.3, tick).start()
+    try:
+        for name in ("B", "A", "B"):  # Sync now, pressed while the schedule runs
+            cur = con.cursor()
+            try:
+                assert run_sync(cur, s, str(sources[name])).ok
+            finally:
+                cur.close()
+        while schedule.runs < 4:
+            stop.wait(0.1)
+    finally:
+        schedule.stop(timeout=60)
+        stop.set()
+        for t in readers:
+            t.join(120)
+        con.close()
+    assert errors == []
+    assert schedule.runs >= 4 and all(o.ok for o in [schedule.last]), schedule.last
+    assert set(overlaps) == {1}, overlaps  # every sync ran alone
+    reads = pd.Series(seen)
+    print(f"schedule: {schedule.runs} ticks + 3 Sync now, {len(reads)} reads ({reads.value_counts().to_dict()})")
+    assert len(reads) >= 4 and (reads == "torn").sum() == 0

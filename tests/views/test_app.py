@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from data import store
-from data.settings import ROOT, Settings
+from data.settings import ROOT, SAMPLE_DIR, Settings
 from metrics import approvals, deadlines, feedback, replies
 from metrics.catalogue import METRICS, metric
 from metrics.context import Context, Filters
@@ -343,3 +344,32 @@ def test_sync_now_on_a_damaged_file_sets_it_aside_and_rebuilds_it(monkeypatch: p
     finally:
         shell._connection(str(db)).close()
         shell._connection.clear()
+
+
+def test_with_refresh_minutes_the_running_app_syncs_by_itself(monkeypatch: pytest.MonkeyPatch,
+                                                              tmp_path: Path) -> None:
+    from views import shell
+
+    settings_file = tmp_path / "pulse.toml"
+    settings_file.write_text("refresh_minutes = 0.01\n", encoding="utf-8")  # every 0.6 s
+    db = tmp_path / "pulse.duckdb"
+    synced(db, SAMPLE_DIR)
+    monkeypatch.setenv("PULSE_SETTINGS", str(settings_file))
+    monkeypatch.setenv("PULSE_DB", str(db))
+    try:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+        assert not at.exception
+        schedule = shell._SCHEDULES[str(db)]
+        deadline = time.monotonic() + 60
+        while schedule.runs < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert schedule.runs >= 2 and schedule.last.ok, schedule.last
+        cur = shell.connection().cursor()
+        try:
+            assert cur.execute("SELECT count(*) FROM sync_log WHERE status = 'ok'").fetchone()[0] >= 3
+        finally:
+            cur.close()
+    finally:
+        for sched in list(shell._SCHEDULES.values()):
+            sched.stop(timeout=30)
+        shell._SCHEDULES.clear()

@@ -201,12 +201,13 @@ def at_risk_svg(rows: pd.DataFrame) -> str:
 def trend_svg(dl: pd.DataFrame, rp: pd.DataFrame) -> str:
     """Two lines, 0–100 %: on-time delivery and reply SLA breaches per week; a tooltip per point."""
     width, height, left, right, top, bottom = 720, 300, 56, 16, 40, 44
+    inset = 28  # the first and last week's labels stay inside the frame
     plot_w, plot_h = width - left - right, height - top - bottom
     weeks = list(dl["week"])
     n = max(1, len(weeks) - 1)
 
     def px(i: int) -> float:
-        return left + plot_w * i / n
+        return left + inset + (plot_w - 2 * inset) * i / n
 
     def py(v: float) -> float:
         return top + plot_h * (1 - v)
@@ -340,6 +341,14 @@ def _urgent(title: str, rows: pd.DataFrame, columns: list, empty: str) -> str:
     return f"<h3>{title} ({len(rows)})</h3>{body}{more}"
 
 
+def _stamp(value: Any, as_of: pd.Timestamp) -> str:
+    """The load's time in the agency's zone, to the minute (as written when it is not a time)."""
+    try:
+        return f"{pd.Timestamp(value).tz_convert(as_of.tz):%a %d %b %Y %H:%M}"
+    except (TypeError, ValueError):
+        return esc(value)
+
+
 def render(data: dict[str, Any]) -> str:
     """The HTML of digest_data()'s numbers."""
     as_of: pd.Timestamp = data["as_of"]
@@ -352,7 +361,7 @@ def render(data: dict[str, Any]) -> str:
         "<header><h1>Agency Pulse — Weekly review</h1>",
         f'<p class="meta"><b>As of</b> {as_of:%a %d %b %Y %H:%M} ({esc(str(as_of.tz))}) · <b>Period</b> {period}</p>',
         f'<p class="meta"><b>Filters</b>: {_filters_text(data["filters"], data["names"])}</p>',
-        f'<p class="meta">Data loaded {esc(data["loaded_at"])}</p>' if data.get("loaded_at") else "",
+        f'<p class="meta">Data loaded {_stamp(data["loaded_at"], as_of)}</p>' if data.get("loaded_at") else "",
         "</header>",
         f'<section id="headline"><h2>{SECTIONS[0]}</h2><div class="tiles">',
         *(_tile(t) for t in data["tiles"]),

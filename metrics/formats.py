@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["QUANTITIES", "Quantity", "change", "is_missing", "plain", "show"]
+__all__ = ["NO_CHANGE", "QUANTITIES", "Quantity", "change", "is_missing", "plain", "show", "tile_change"]
 
 MISSING = "—"
 
@@ -66,6 +66,18 @@ def change(now: Any, prev: Any, fmt: str) -> str | None:
     d = _half_up((float(now) - float(prev)) * q.scale, q.decimals)
     text = f"{d:+,.{q.decimals}f}"
     return f"{text} {q.change_unit}" if q.change_unit else text
+
+
+NO_CHANGE = "no change"
+
+
+def tile_change(now: Any, prev: Any, fmt: str) -> str | None:
+    """A tile's change as the Weekly review and the digest write it: change(), or "no change"
+    when it rounds to zero; None when either value is undefined."""
+    delta = change(now, prev, fmt)
+    if delta is not None and delta.lstrip("+-").rstrip(" ptshd") in ("0", "0.0", "0.00"):
+        return NO_CHANGE
+    return delta
 
 
 def plain(value: Any, fmt: str) -> Any:

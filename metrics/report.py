@@ -9,9 +9,11 @@ into a weekly email.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,7 @@ import duckdb
 import pandas as pd
 
 from data import store
-from data.settings import SettingsError, load_settings
+from data.settings import Settings, SettingsError, load_settings
 from metrics.catalogue import metric, summarize, summary_records
 from metrics.context import Context, parse_as_of, query_df, snapshot
 from metrics.families import FAMILIES, family_marts
@@ -135,6 +137,56 @@ def text_report(rep: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+class CliError(Exception):
+    """A command-line failure: its exit code and the one line to print."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def cli_settings(path: str | None) -> Settings:
+    """The settings file of a command (exit 2 on a bad one)."""
+    try:
+        return load_settings(path)
+    except SettingsError as exc:
+        raise CliError(2, str(exc)) from None
+
+
+def check_period(period_days: int) -> None:
+    if period_days < 1:
+        raise CliError(2, "--period-days must be 1 or more")
+
+
+@contextlib.contextmanager
+def pinned_db(db_arg: str | None, settings: Settings) -> Iterator[store.Snapshot]:
+    """The DuckDB file opened read-only with one snapshot pinned for the whole command, so every
+    number it prints comes from one load (exit 1 when the file is missing, locked or empty)."""
+    db = Path(db_arg) if db_arg else settings.db_path()
+    if not db.exists():
+        raise CliError(1, f"{db} does not exist (run python -m data.sync first)")
+    try:
+        con = store.connect(db, read_only=True)
+    except (store.StoreLocked, duckdb.Error) as exc:
+        raise CliError(1, f"cannot open {db}: {str(exc).splitlines()[0]}") from None
+    try:
+        if not store.has_data(con):
+            raise CliError(1, f"{db} holds no loaded workbook (run python -m data.sync)")
+        with snapshot(con) as snap:
+            yield snap
+    finally:
+        con.close()
+
+
+def cli_as_of(value: str | None, con: duckdb.DuckDBPyConnection, settings: Settings) -> pd.Timestamp:
+    """--as-of, or the sample's reference time, else now (exit 2 when it is not a date)."""
+    try:
+        return parse_as_of(value or default_as_of(con), settings.timezone)
+    except ValueError:
+        raise CliError(2, f"--as-of {value!r} is not an ISO date or datetime") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m metrics.report", description=__doc__.splitlines()[0])
     ap.add_argument("--db", help="DuckDB file (default: the settings' db)")
@@ -145,37 +197,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--settings", help="settings file (default: pulse.toml)")
     args = ap.parse_args(argv)
     try:
-        settings = load_settings(args.settings)
-    except SettingsError as exc:
-        print(f"report failed: {exc}", file=sys.stderr)
-        return 2
-    db = Path(args.db) if args.db else settings.db_path()
-    if not db.exists():
-        print(f"report failed: {db} does not exist (run python -m data.sync first)", file=sys.stderr)
-        return 1
-    if args.period_days < 1:
-        print("report failed: --period-days must be 1 or more", file=sys.stderr)
-        return 2
-    try:
-        con = store.connect(db, read_only=True)
-    except (store.StoreLocked, duckdb.Error) as exc:
-        print(f"report failed: cannot open {db}: {str(exc).splitlines()[0]}", file=sys.stderr)
-        return 1
-    try:
-        if not store.has_data(con):
-            print(f"report failed: {db} holds no loaded workbook (run python -m data.sync)", file=sys.stderr)
-            return 1
-        try:
-            as_of = parse_as_of(args.as_of or default_as_of(con), settings.timezone)
-        except ValueError:
-            print(f"report failed: --as-of {args.as_of!r} is not an ISO date or datetime", file=sys.stderr)
-            return 2
-        rep = build_report(con, Context(settings, as_of, args.period_days))
-    finally:
-        con.close()
+        settings = cli_settings(args.settings)
+        check_period(args.period_days)
+        with pinned_db(args.db, settings) as snap:
+            rep = build_report(snap, Context(settings, cli_as_of(args.as_of, snap, settings), args.period_days))
+    except CliError as exc:
+        print(f"report failed: {exc.message}", file=sys.stderr)
+        return exc.code
     print(json.dumps(rep, ensure_ascii=False, indent=2) if args.json else text_report(rep))
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

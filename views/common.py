@@ -109,11 +109,11 @@ def kpi_tiles(names: Sequence[str], now: dict[str, Any], prev: dict[str, Any] | 
         for col, name in zip(st.columns(len(row)), row, strict=True):
             m = metric(name)
             value = now.get(name)
-            delta = formats.change(value, prev.get(name), m.format) if prev is not None else None
+            delta = formats.tile_change(value, prev.get(name), m.format) if prev is not None else None
             color = {"higher": "normal", "lower": "inverse"}.get(m.better or "", "off")
             arrow = "auto"
-            if delta is not None and delta.lstrip("+-").rstrip(" ptshd") in ("0", "0.0", "0.00"):
-                delta, color, arrow = "no change", "off", "off"
+            if delta == formats.NO_CHANGE:
+                color, arrow = "off", "off"
             note = (" Change: against the previous period of the same length." if m.flow
                     else " Change: against the same moment one period earlier.") if delta is not None else ""
             col.metric(m.label, m.fmt(value), delta=delta, delta_color=color, delta_arrow=arrow,

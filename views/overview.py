@@ -8,19 +8,20 @@ weeks of the two service rates.
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import streamlit as st
 
-from metrics import approvals, changes, deadlines, health, replies, summaries
+from metrics import approvals, changes, deadlines, digest, health, replies, summaries
 from metrics.catalogue import metric
-from views import common, registry
+from views import common, registry, shell
 from views import figures as fg
 
-TILES = ["on_time_rate", "open_overdue", "awaiting_agency", "oldest_wait_hours", "sla_breach_rate", "pending",
-         "overdue", "nps"]
-AT_RISK = 10  # clients in the "lowest health" chart and table
-URGENT_ROWS = 5  # rows per urgent list
-TREND_WEEKS = 12
+TILES = digest.TILES  # the weekly digest prints the same tiles, lists and limits
+AT_RISK = digest.AT_RISK  # clients in the "lowest health" chart and table
+URGENT_ROWS = digest.URGENT_ROWS  # rows per urgent list
+TREND_WEEKS = digest.TREND_WEEKS
 SIGNAL_COLORS = dict(zip(health.SIGNALS, common.PALETTE, strict=False))
 
 
@@ -71,6 +72,12 @@ con, ctx = common.open_page("overview")
 
 now, prev = summaries.headline(con, ctx)
 common.kpi_tiles(TILES, now, prev, per_row=4)
+# Built on click, for this run's filters and period: the file reads through a snapshot of its own
+# (the run's snapshot is released when the run ends), so it is the latest load at the click.
+st.download_button("Download weekly digest (HTML)", functools.partial(digest.build_digest, shell.connection(), ctx),
+                   f"weekly-digest-{ctx.as_of_date:%Y-%m-%d}.html", "text/html", key="overview_digest",
+                   icon=":material/download:",
+                   help="This page as one HTML file for these filters: opens offline, prints as a clean A4 PDF.")
 
 # --- clients at risk --------------------------------------------------------------------------
 st.subheader("Clients at risk")

@@ -113,3 +113,18 @@ def test_what_changed_since_last_week_lists_match_the_metrics(app, sample_db):
     moved = ask(sample_db, changes.deadlines_moved)
     lines = next(t for t in text if t.startswith("- ") and "→" in t and "wd" in t)
     assert moved["client_name"].iloc[0] in lines and moved["project_manager"].iloc[0] in lines
+
+
+def test_the_weekly_digest_prints_what_the_page_shows_for_its_filters(app, sample_db) -> None:
+    """The digest (metrics/digest.py) and the page: same tiles and changes, same clients at risk."""
+    from metrics import digest
+
+    at = app(query={"am": "Elena Morozova", "period": "Last 4 weeks"})
+    assert not at.exception
+    shown = {m.label: (m.value, m.delta) for m in at.metric}
+    data = ask(sample_db, digest.digest_data, period_days=28, account_managers=("Elena Morozova",))
+    assert {t["label"]: (t["value"], t["change"] or "") for t in data["tiles"]} == shown  # AppTest: no delta is ""
+    page_risk = table_with(at, "main_reason")
+    assert page_risk["client_name"].tolist() == data["at_risk"]["client_name"].tolist()
+    assert page_risk["main_reason"].tolist() == data["at_risk"]["main_reason"].tolist()
+    assert [b.label for b in at.get("download_button")].count("Download weekly digest (HTML)") == 1

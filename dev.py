@@ -44,16 +44,17 @@ def _ensure_venv(requirements: str) -> None:
 
 
 def _ensure_chromium() -> None:
-    """The browser tests drive Debian's chromium; install it when we can (root + apt)."""
-    if Path(CHROMIUM).exists():
+    """The browser tests drive Debian's chromium, and the digest's print test reads its PDF
+    with poppler's pdftoppm; install them when we can (root + apt)."""
+    if Path(CHROMIUM).exists() and shutil.which("pdftoppm"):
         return
     apt = shutil.which("apt-get")
     if apt and os.geteuid() == 0:
-        print("• installing Debian's chromium for the browser tests", flush=True)
+        print("• installing Debian's chromium and poppler-utils for the browser tests", flush=True)
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run([apt, "update", "-qq"], check=False, env=env)
-        subprocess.run([apt, "install", "-y", "-qq", "chromium", "fonts-dejavu-core"], check=False, env=env,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run([apt, "install", "-y", "-qq", "chromium", "fonts-dejavu-core", "poppler-utils"], check=False,
+                       env=env, stdout=subprocess.DEVNULL)
     if not Path(CHROMIUM).exists():
         print("! chromium is not installed and could not be: the browser tests will fail", flush=True)
 

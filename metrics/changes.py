@@ -9,6 +9,9 @@ person: the project manager for deadlines, the account manager for everything el
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -17,8 +20,8 @@ from metrics import approvals, deadlines, feedback, health, history, replies
 from metrics.cache import per_load
 from metrics.context import Context
 
-__all__ = ["WEEK_DAYS", "approvals_became_overdue", "counts", "deadlines_moved", "health_drops", "last_week",
-           "new_detractors", "newly_overdue", "sla_crossed", "this_week"]
+__all__ = ["LISTS", "WEEK_DAYS", "ChangeList", "approvals_became_overdue", "counts", "deadlines_moved",
+           "health_drops", "last_week", "new_detractors", "newly_overdue", "sla_crossed", "this_week"]
 
 WEEK_DAYS = 7
 
@@ -129,13 +132,57 @@ def health_drops(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     return out.sort_values(["change", "client_id"], kind="stable").reset_index(drop=True)[cols]
 
 
+# --- the lists as the Weekly review and the digest show them ------------------------------------
+
+Escape = Callable[[str], str]  # how sheet text is made safe where the line is shown (markdown, HTML)
+
+
+def _d(v: Any) -> str:
+    return f"{v:%d %b}" if v is not None and not (isinstance(v, float) or v is pd.NaT) else "—"
+
+
+def _who(name: Any, person: Any, role: str, esc: Escape) -> str:
+    person = esc(person) if isinstance(person, str) and person else f"no {role}"
+    return f"{esc(name) if isinstance(name, str) else '?'} · {person}"
+
+
+def _health_drop(r: Any, esc: Escape) -> str:
+    signal = esc(r.signal_label) if isinstance(r.signal_label, str) else "no single signal"
+    moved = "" if pd.isna(r.signal_before) else f" {r.signal_before:.0f} → {r.signal_now:.0f}"
+    return (f"{r.health_before:.0f} → {r.health_now:.0f} ({r.change:+.0f}), {signal}{moved} — "
+            f"{_who(r.client_name, r.account_manager, 'account manager', esc)}")
+
+
+class ChangeList(NamedTuple):
+    key: str
+    title: str
+    rows: Callable[[duckdb.DuckDBPyConnection, Context], pd.DataFrame]
+    line: Callable[[Any, Escape], str]  # one row as a line, its sheet text passed through the escape
+    empty: str
+
+
+# In the order they are shown; one wording for the page and the digest.
+LISTS: tuple[ChangeList, ...] = (
+    ChangeList("newly_overdue", "Newly overdue", newly_overdue, lambda r, esc: (
+        f"{esc(r.deliverable_name)}: due {_d(r.due_date)}, {r.days_overdue:.0f} wd over — "
+        f"{_who(r.client_name, r.project_manager, 'PM', esc)}"), "Nothing newly overdue."),
+    ChangeList("deadlines_moved", "Deadlines moved", deadlines_moved, lambda r, esc: (
+        f"{esc(r.deliverable_name)}: {_d(r.old_due_date)} → {_d(r.new_due_date)} "
+        f"({r.days_moved:+.0f} wd{', ' + esc(r.slip_cause) if isinstance(r.slip_cause, str) else ''})"
+        f" — {_who(r.client_name, r.project_manager, 'PM', esc)}"), "No deadline moved this week."),
+    ChangeList("sla_crossed", "Crossed the reply SLA", sla_crossed, lambda r, esc: (
+        f"{'waiting' if r.is_open else 'answered after'} {r.hours:.0f} h ({esc(r.channel)}) — "
+        f"{_who(r.client_name, r.account_manager, 'account manager', esc)}"), "No thread crossed its SLA."),
+    ChangeList("approvals_became_overdue", "Approvals now overdue", approvals_became_overdue, lambda r, esc: (
+        f"{esc(r.deliverable)} round {r.round:.0f}: {r.lag_days:.0f} wd — "
+        f"{_who(r.client_name, r.account_manager, 'account manager', esc)}"), "No approval became overdue."),
+    ChangeList("new_detractors", "New detractors", new_detractors, lambda r, esc: (
+        f"{esc(str(r.scale).upper())} {r.score:g} on {_d(r.received_on)} — "
+        f"{_who(r.client_name, r.account_manager, 'account manager', esc)}"), "No detractor this week."),
+    ChangeList("health_drops", "Health fell most", health_drops, _health_drop, "No client's health fell."),
+)
+
+
 def counts(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, int]:
-    """How many rows each list has: {list name: n}."""
-    return {
-        "newly_overdue": len(newly_overdue(con, ctx)),
-        "deadlines_moved": len(deadlines_moved(con, ctx)),
-        "sla_crossed": len(sla_crossed(con, ctx)),
-        "approvals_became_overdue": len(approvals_became_overdue(con, ctx)),
-        "new_detractors": len(new_detractors(con, ctx)),
-        "health_drops": len(health_drops(con, ctx)),
-    }
+    """How many rows each list has: {list key: n}."""
+    return {c.key: len(c.rows(con, ctx)) for c in LISTS}

@@ -88,14 +88,7 @@ def digest_data(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, Any]:
             "period_days": ctx.period_days, "filters": ctx.filters, "names": client_names(snap),
             "loaded_at": snap.meta.get("loaded_at"), "last_week": changes.last_week(ctx).as_of,
             "tiles": tiles,
-            "changes": {
-                "newly_overdue": changes.newly_overdue(snap, ctx),
-                "deadlines_moved": changes.deadlines_moved(snap, ctx),
-                "sla_crossed": changes.sla_crossed(snap, ctx),
-                "approvals_became_overdue": changes.approvals_became_overdue(snap, ctx),
-                "new_detractors": changes.new_detractors(snap, ctx),
-                "health_drops": changes.health_drops(snap, ctx),
-            },
+            "changes": {c.key: c.rows(snap, ctx) for c in changes.LISTS},
             "at_risk": scored.head(AT_RISK).reset_index(drop=True),
             "overdue": deadlines.overdue_list(snap, ctx),
             "queue": replies.queue(snap, ctx, "agency"),
@@ -108,46 +101,6 @@ def digest_data(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, Any]:
 def build_digest(con: duckdb.DuckDBPyConnection, ctx: Context) -> str:
     """The weekly digest for ctx (its period and filters) as one self-contained HTML page."""
     return render(digest_data(con, ctx))
-
-
-# --- the lines of "what changed" (the page's wording, HTML-escaped) -------------------------
-
-def _d(v: Any) -> str:
-    return f"{v:%d %b}" if v is not None and not (isinstance(v, float) or v is pd.NaT) else "—"
-
-
-def _who(name: Any, person: Any, role: str) -> str:
-    person = esc(person) if isinstance(person, str) and person else f"no {role}"
-    return f"{esc(name) if isinstance(name, str) else '?'} · {person}"
-
-
-def _health_drop(r: Any) -> str:
-    signal = esc(r.signal_label) if isinstance(r.signal_label, str) else "no single signal"
-    moved = "" if pd.isna(r.signal_before) else f" {r.signal_before:.0f} → {r.signal_now:.0f}"
-    return (f"{r.health_before:.0f} → {r.health_now:.0f} ({r.change:+.0f}), {signal}{moved} — "
-            f"{_who(r.client_name, r.account_manager, 'account manager')}")
-
-
-# (key, title, line, empty)
-CHANGE_LISTS: list[tuple[str, str, Callable[[Any], str], str]] = [
-    ("newly_overdue", "Newly overdue", lambda r: (
-        f"{esc(r.deliverable_name)}: due {_d(r.due_date)}, {r.days_overdue:.0f} wd over — "
-        f"{_who(r.client_name, r.project_manager, 'PM')}"), "Nothing newly overdue."),
-    ("deadlines_moved", "Deadlines moved", lambda r: (
-        f"{esc(r.deliverable_name)}: {_d(r.old_due_date)} → {_d(r.new_due_date)} "
-        f"({r.days_moved:+.0f} wd{', ' + esc(r.slip_cause) if isinstance(r.slip_cause, str) else ''})"
-        f" — {_who(r.client_name, r.project_manager, 'PM')}"), "No deadline moved this week."),
-    ("sla_crossed", "Crossed the reply SLA", lambda r: (
-        f"{'waiting' if r.is_open else 'answered after'} {r.hours:.0f} h ({esc(r.channel)}) — "
-        f"{_who(r.client_name, r.account_manager, 'account manager')}"), "No thread crossed its SLA."),
-    ("approvals_became_overdue", "Approvals now overdue", lambda r: (
-        f"{esc(r.deliverable)} round {r.round:.0f}: {r.lag_days:.0f} wd — "
-        f"{_who(r.client_name, r.account_manager, 'account manager')}"), "No approval became overdue."),
-    ("new_detractors", "New detractors", lambda r: (
-        f"{esc(str(r.scale).upper())} {r.score:g} on {_d(r.received_on)} — "
-        f"{_who(r.client_name, r.account_manager, 'account manager')}"), "No detractor this week."),
-    ("health_drops", "Health fell most", _health_drop, "No client's health fell."),
-]
 
 
 # --- the charts (inline SVG) ----------------------------------------------------------------
@@ -373,13 +326,13 @@ def render(data: dict[str, Any]) -> str:
     parts.append(f'<p class="meta">Against {data["last_week"]:%a %d %b %H:%M}: what is new in the 7 days up to '
                  f"{as_of:%a %d %b}. Each line names the client and who is responsible (PM for deadlines, "
                  "account manager otherwise).</p><div class=\"lists\">")
-    for key, title, line, empty in CHANGE_LISTS:
-        rows = data["changes"][key]
-        parts.append(f'<div class="list" id="change-{key}"><h3>{title} ({len(rows)})</h3>')
+    for c in changes.LISTS:
+        rows = data["changes"][c.key]
+        parts.append(f'<div class="list" id="change-{c.key}"><h3>{c.title} ({len(rows)})</h3>')
         if rows.empty:
-            parts.append(f'<p class="empty">{empty}</p>')
+            parts.append(f'<p class="empty">{c.empty}</p>')
         else:
-            parts.append("<ul>" + "".join(f"<li>{line(r)}</li>" for r in rows.head(CHANGE_ROWS).itertuples())
+            parts.append("<ul>" + "".join(f"<li>{c.line(r, esc)}</li>" for r in rows.head(CHANGE_ROWS).itertuples())
                          + "</ul>")
             if len(rows) > CHANGE_ROWS:
                 parts.append(f'<p class="more">… and {len(rows) - CHANGE_ROWS} more</p>')

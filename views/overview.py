@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 
-import pandas as pd
 import streamlit as st
 
 from metrics import approvals, changes, deadlines, digest, health, replies, summaries
@@ -160,10 +159,6 @@ with c3:
 CHANGE_ROWS = 5  # lines per "what changed" list
 
 
-def _d(v) -> str:
-    return f"{v:%d %b}" if v is not None and not (isinstance(v, float) or v is pd.NaT) else "—"
-
-
 def change_list(title: str, rows, line, empty: str) -> None:
     """One short list: its title with a count, the first lines, and how many more."""
     st.markdown(f"**{title}** ({len(rows)})")
@@ -175,40 +170,15 @@ def change_list(title: str, rows, line, empty: str) -> None:
         st.caption(f"… and {len(rows) - CHANGE_ROWS} more")
 
 
-def _who(name, person, role: str) -> str:
-    person = common.md_escape(person) if isinstance(person, str) and person else f"no {role}"
-    return f"{common.md_escape(name) if isinstance(name, str) else '?'} · {person}"
-
-
 st.subheader("What changed since last week")
 wk = changes.last_week(ctx)
 st.caption(f"Against {wk.as_of:%a %d %b %H:%M}: what is new in the 7 days up to {ctx.as_of:%a %d %b}. "
            "Each line names the client and who is responsible (PM for deadlines, account manager otherwise).")
-c1, c2, c3 = st.columns(3, gap="large")
-with c1:
-    change_list("Newly overdue", changes.newly_overdue(con, ctx), lambda r: (
-        f"{common.md_escape(r.deliverable_name)}: due {_d(r.due_date)}, {r.days_overdue:.0f} wd over — "
-        f"{_who(r.client_name, r.project_manager, 'PM')}"), "Nothing newly overdue.")
-    change_list("Deadlines moved", changes.deadlines_moved(con, ctx), lambda r: (
-        f"{common.md_escape(r.deliverable_name)}: {_d(r.old_due_date)} → {_d(r.new_due_date)} "
-        f"({r.days_moved:+.0f} wd{', ' + common.md_escape(r.slip_cause) if isinstance(r.slip_cause, str) else ''})"
-        f" — {_who(r.client_name, r.project_manager, 'PM')}"), "No deadline moved this week.")
-with c2:
-    change_list("Crossed the reply SLA", changes.sla_crossed(con, ctx), lambda r: (
-        f"{'waiting' if r.is_open else 'answered after'} {r.hours:.0f} h ({common.md_escape(r.channel)}) — "
-        f"{_who(r.client_name, r.account_manager, 'account manager')}"), "No thread crossed its SLA.")
-    change_list("Approvals now overdue", changes.approvals_became_overdue(con, ctx), lambda r: (
-        f"{common.md_escape(r.deliverable)} round {r.round:.0f}: {r.lag_days:.0f} wd — "
-        f"{_who(r.client_name, r.account_manager, 'account manager')}"), "No approval became overdue.")
-with c3:
-    change_list("New detractors", changes.new_detractors(con, ctx), lambda r: (
-        f"{r.scale.upper()} {r.score:g} on {_d(r.received_on)} — "
-        f"{_who(r.client_name, r.account_manager, 'account manager')}"), "No detractor this week.")
-    change_list("Health fell most", changes.health_drops(con, ctx), lambda r: (
-        f"{r.health_before:.0f} → {r.health_now:.0f} ({r.change:+.0f}), "
-        f"{common.md_escape(r.signal_label) if isinstance(r.signal_label, str) else 'no single signal'} "
-        f"{'' if pd.isna(r.signal_before) else f'{r.signal_before:.0f} → {r.signal_now:.0f}'} — "
-        f"{_who(r.client_name, r.account_manager, 'account manager')}"), "No client's health fell.")
+for column, pair in zip(st.columns(3, gap="large"), (changes.LISTS[0:2], changes.LISTS[2:4], changes.LISTS[4:6]),
+                        strict=True):
+    with column:
+        for c in pair:
+            change_list(c.title, c.rows(con, ctx), lambda r, c=c: c.line(r, common.md_escape), c.empty)
 
 # --- trend --------------------------------------------------------------------------------------
 dl = deadlines.deadline_trend(con, ctx, TREND_WEEKS)

@@ -63,7 +63,7 @@ def test_the_digest_prints_the_metrics_numbers(sample, days: int, filters: Filte
                          html.escape(arrow + change) if change else "&nbsp;"))
     assert tiles == expected
     # what changed: every list's count in its heading
-    titles = {key: title for key, title, _, _ in digest.CHANGE_LISTS}
+    titles = {c.key: c.title for c in changes.LISTS}
     for key, n in changes.counts(con, ctx).items():
         assert f"<h3>{titles[key]} ({n})</h3>" in page
     # clients at risk: the 10 lowest scores with their main issue and reason, in order

@@ -9,6 +9,7 @@ views/shell.py.
 from __future__ import annotations
 
 import functools
+import html
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,8 +26,9 @@ from views import registry, shell
 from views.selection import selection_to_filters
 from views.text import md_escape, plot_text
 
-__all__ = ["PALETTE", "SIDE_COLORS", "chart", "client_axis", "csv_safe", "data_stamp", "help_for", "kpi_tiles",
-           "md_escape", "no_data", "open_page", "page_header", "plot_text", "style", "summary_tiles", "table"]
+__all__ = ["PALETTE", "SIDE_COLORS", "big_table", "chart", "client_axis", "csv_safe", "data_stamp", "help_for",
+           "kpi_tiles", "large_type", "md_escape", "no_data", "open_page", "page_header", "plot_text", "style",
+           "summary_tiles", "table"]
 
 PALETTE = ["#d9480f", "#1c7ed6", "#2b8a3e", "#f59f00", "#862e9c", "#0b7285", "#c2255c", "#5c940d"]
 SIDE_COLORS = {"agency": "#d9480f", "client": "#1c7ed6"}
@@ -120,18 +122,48 @@ def kpi_tiles(names: Sequence[str], now: dict[str, Any], prev: dict[str, Any] | 
                        help=m.description + note, border=True)
 
 
+TITLE_PX = 44  # the title's band at the top of a chart (17 px text and its padding)
+LEGEND_PX = 56  # room for a legend of up to two rows under the title
+
+
 def style(fig: fg.Figure, height: int = 360, legend: bool = True, title: str | None = None) -> fg.Figure:
     """House chart style: readable on a meeting-room screen, the title above a left-aligned
-    legend (never on top of it), no clutter."""
+    legend (never on top of it), no clutter.
+
+    The legend hangs from a fixed distance below the title (container coordinates), so when a
+    narrow screen (1366 px) wraps it onto a second row it grows down into its reserved band,
+    not up into the title.
+    """
     if title is not None:
         fig.update_layout(title_text=title)
     fig.update_layout(
-        height=height, margin={"l": 8, "r": 8, "t": 84 if legend else 56, "b": 8}, font={"size": 14},
+        height=height, margin={"l": 8, "r": 8, "t": TITLE_PX + LEGEND_PX if legend else 56, "b": 8},
+        font={"size": 14},
         title={"x": 0, "xanchor": "left", "y": 1, "yanchor": "top", "yref": "container", "pad": {"t": 12, "l": 8},
                "font": {"size": 17}},
-        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"} if legend else None,
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "yref": "container", "yanchor": "top",
+                "y": 1 - TITLE_PX / height} if legend else None,
         showlegend=legend, hoverlabel={"font_size": 14}, colorway=PALETTE, dragmode=False,
     )
+    return fig
+
+
+LARGE_FONT_PX = 22  # chart text on the meeting screen (presentation mode): at least 20 px at 1920×1080
+LARGE_TITLE_PX = 30
+
+
+def large_type(fig: fg.Figure) -> fg.Figure:
+    """A styled chart in the meeting screen's type sizes: the same figure, larger text and room for it."""
+    height = max(int(fig.layout.get("height") or 360) + 120, 480)
+    legend = bool(fig.layout.get("showlegend", True))
+    title_px, legend_px = 64, 84
+    fig.update_layout(
+        height=height, font={"size": LARGE_FONT_PX}, hoverlabel={"font_size": LARGE_FONT_PX},
+        title={"font": {"size": LARGE_TITLE_PX}},
+        margin={"l": 8, "r": 8, "t": title_px + (legend_px if legend else 0), "b": 8},
+    )
+    if legend:
+        fig.update_layout(legend={"y": 1 - title_px / height, "font": {"size": LARGE_FONT_PX}})
     return fig
 
 
@@ -204,6 +236,33 @@ def csv_safe(df: pd.DataFrame) -> bytes:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = out[col].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v)
     return out.to_csv(index=False).encode("utf-8")
+
+
+def big_table(df: pd.DataFrame, labels: dict[str, str], formats: dict[str, Any] | None = None,
+              rows: int = 8) -> None:
+    """A short table for the meeting screen, in large type (st.dataframe draws on a canvas whose
+    type cannot be enlarged). Every cell is HTML-escaped: sheet text shows exactly as written."""
+    if df.empty:
+        st.info("Nothing to show for these filters.", icon=":material/filter_alt:")
+        return
+    formats = formats or {}
+
+    def cell(col: str, v: Any) -> str:
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            return "—"
+        if isinstance(v, bool):
+            return "yes" if v else "no"
+        if col in formats:
+            return formats[col](v)
+        if isinstance(v, pd.Timestamp):
+            return f"{v:%a %d %b %H:%M}"
+        return str(v)
+
+    head = "".join(f"<th>{html.escape(label)}</th>" for label in labels.values())
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(cell(c, r[c]))}</td>" for c in labels) + "</tr>"
+                   for _, r in df.head(rows).iterrows())
+    more = f'<p class="pulse-more">… and {len(df) - rows:,} more</p>' if len(df) > rows else ""
+    st.html(f'<table class="pulse-big-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}')
 
 
 def help_for(name: str) -> str:

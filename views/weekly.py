@@ -102,7 +102,7 @@ def clients_at_risk(con, ctx, present: bool = False) -> None:
         if present:
             common.big_table(table, {"client_name": "Client", "health_score": score_metric.label,
                                      "main_issue": "Main issue", "main_reason": "Why"},
-                             {"health_score": score_metric.fmt})
+                             {"health_score": score_metric.fmt}, rows=len(table))
             return
         common.table(table, key="overview_at_risk", height=38 + 35 * len(table), column_config={
             "client_name": st.column_config.TextColumn("Client"),

@@ -9,7 +9,6 @@ views/shell.py.
 from __future__ import annotations
 
 import functools
-import html
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,7 +25,7 @@ from views import registry, shell
 from views.selection import selection_to_filters
 from views.text import md_escape, plot_text
 
-__all__ = ["PALETTE", "SIDE_COLORS", "big_table", "chart", "client_axis", "csv_safe", "data_stamp", "help_for",
+__all__ = ["PALETTE", "SIDE_COLORS", "chart", "client_axis", "csv_safe", "data_stamp", "help_for",
            "kpi_tiles", "large_type", "md_escape", "no_data", "open_page", "page_header", "plot_text", "style",
            "summary_tiles", "table"]
 
@@ -236,33 +235,6 @@ def csv_safe(df: pd.DataFrame) -> bytes:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = out[col].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v)
     return out.to_csv(index=False).encode("utf-8")
-
-
-def big_table(df: pd.DataFrame, labels: dict[str, str], formats: dict[str, Any] | None = None,
-              rows: int = 8) -> None:
-    """A short table for the meeting screen, in large type (st.dataframe draws on a canvas whose
-    type cannot be enlarged). Every cell is HTML-escaped: sheet text shows exactly as written."""
-    if df.empty:
-        st.info("Nothing to show for these filters.", icon=":material/filter_alt:")
-        return
-    formats = formats or {}
-
-    def cell(col: str, v: Any) -> str:
-        if v is None or (not isinstance(v, str) and pd.isna(v)):
-            return "—"
-        if isinstance(v, bool):
-            return "yes" if v else "no"
-        if col in formats:
-            return formats[col](v)
-        if isinstance(v, pd.Timestamp):
-            return f"{v:%a %d %b %H:%M}"
-        return str(v)
-
-    head = "".join(f"<th>{html.escape(label)}</th>" for label in labels.values())
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(cell(c, r[c]))}</td>" for c in labels) + "</tr>"
-                   for _, r in df.head(rows).iterrows())
-    more = f'<p class="pulse-more">… and {len(df) - rows:,} more</p>' if len(df) > rows else ""
-    st.html(f'<table class="pulse-big-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}')
 
 
 def help_for(name: str) -> str:

@@ -13,9 +13,11 @@ views/weekly.py); nothing here computes a number.
 
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -23,11 +25,12 @@ import streamlit as st
 
 from data import store
 from metrics import approvals, feedback, quality, replies, summaries
+from metrics.catalogue import metric
 from metrics.context import Context
 from views import common, weekly
 
-__all__ = ["ADVANCE", "PRESENT", "REFRESH", "SECTION", "SECTIONS", "STALE_WITHOUT_REFRESH_S", "active", "button",
-           "css", "due", "run", "section_number", "stale"]
+__all__ = ["ADVANCE", "PRESENT", "REFRESH", "SECTION", "SECTIONS", "STALE_WITHOUT_REFRESH_S", "active", "big_table",
+           "button", "css", "due", "run", "section_number", "stale"]
 
 PRESENT, SECTION, ADVANCE, REFRESH = "present", "section", "advance", "refresh"  # the URL parameters
 STALE_WITHOUT_REFRESH_S = 24 * 3600  # without ?refresh=, data older than a day is flagged
@@ -42,6 +45,33 @@ class Section:
     draw: Callable[[duckdb.DuckDBPyConnection, Context], None]
 
 
+def big_table(df: pd.DataFrame, labels: dict[str, str], formats: dict[str, Any] | None = None,
+              rows: int = 8) -> None:
+    """A short table for the meeting screen, in large type (st.dataframe draws on a canvas whose
+    type cannot be enlarged). Every cell is HTML-escaped: sheet text shows exactly as written."""
+    if df.empty:
+        st.info("Nothing to show for these filters.", icon=":material/filter_alt:")
+        return
+    formats = formats or {}
+
+    def cell(col: str, v: Any) -> str:
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            return "—"
+        if isinstance(v, bool):
+            return "yes" if v else "no"
+        if col in formats:
+            return formats[col](v)
+        if isinstance(v, pd.Timestamp):
+            return f"{v:%a %d %b %H:%M}"
+        return str(v)
+
+    head = "".join(f"<th>{html.escape(label)}</th>" for label in labels.values())
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(cell(c, r[c]))}</td>" for c in labels) + "</tr>"
+                   for _, r in df.head(rows).iterrows())
+    more = f'<p class="pulse-more">… and {len(df) - rows:,} more</p>' if len(df) > rows else ""
+    st.html(f'<table class="pulse-big-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}')
+
+
 # --- the sections -----------------------------------------------------------------------------
 
 def _tiles(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
@@ -53,7 +83,19 @@ def _changed(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
 
 
 def _at_risk(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
-    weekly.clients_at_risk(con, ctx, present=True)
+    lowest = weekly.lowest_health(con, ctx)
+    if lowest.empty:
+        st.info("No client has a health score for these filters.", icon=":material/monitor_heart:")
+        return
+    score = metric("health_score")
+    left, right = st.columns([5, 7], gap="large")
+    with left:
+        common.chart(common.large_type(weekly.at_risk_chart(lowest, score.fmt)), key="present_at_risk_chart",
+                     dimension="client")
+    with right:
+        big_table(lowest.assign(main_issue=lowest["main_issue_label"]),
+                  {"client_name": "Client", "health_score": score.label, "main_issue": "Main issue"},
+                  {"health_score": score.fmt}, rows=len(lowest))
 
 
 def _queue(side: str, names: list[str], empty: str) -> Callable[[duckdb.DuckDBPyConnection, Context], None]:
@@ -64,7 +106,7 @@ def _queue(side: str, names: list[str], empty: str) -> Callable[[duckdb.DuckDBPy
         if q.empty:
             st.success(empty, icon=":material/check_circle:")
             return
-        common.big_table(q, {"client_name": "Client", "channel": "Channel", "owner": "Account manager",
+        big_table(q, {"client_name": "Client", "channel": "Channel", "owner": "Account manager",
                              "wait_hours": "Waiting", "breached": "Past SLA"},
                          {"wait_hours": lambda v: f"{v:.1f} h"}, rows=ROWS)
     return draw
@@ -77,7 +119,7 @@ def _approvals(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
     if pend.empty:
         st.success("No approval round is waiting on a client.", icon=":material/check_circle:")
         return
-    common.big_table(pend, {"deliverable": "Deliverable", "client_name": "Client", "round": "Round",
+    big_table(pend, {"deliverable": "Deliverable", "client_name": "Client", "round": "Round",
                             "age_days": "Waiting", "approver": "Approver", "is_overdue": "Overdue"},
                      {"round": lambda v: f"{v:.0f}", "age_days": lambda v: f"{v:.0f} d"}, rows=ROWS)
 
@@ -89,7 +131,7 @@ def _feedback(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
     if det.empty:
         st.success("No detractor in this period.", icon=":material/check_circle:")
         return
-    common.big_table(det, {"received_on": "Received", "client_name": "Client", "scale": "Scale", "score": "Score",
+    big_table(det, {"received_on": "Received", "client_name": "Client", "scale": "Scale", "score": "Score",
                            "comment": "Comment"},
                      {"received_on": lambda v: f"{pd.Timestamp(v):%a %d %b}", "score": lambda v: f"{v:g}"},
                      rows=ROWS)

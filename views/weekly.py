@@ -1,8 +1,8 @@
 """The Weekly review's sections as functions: the page (views/overview.py) and the meeting
 screen (views/present.py) draw the same sections from the same metrics calls.
 
-Each section takes this run's snapshot and Context; `present=True` draws it for the TV
-(larger chart type, fewer rows), never other numbers.
+Each section takes this run's snapshot and Context; the meeting screen reuses the pieces
+(`lowest_health`, `at_risk_chart`) where it draws a section in its own large type.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def lowest_health(con, ctx):
     return scored.head(AT_RISK).copy()
 
 
-def clients_at_risk(con, ctx, present: bool = False) -> None:
+def clients_at_risk(con, ctx) -> None:
     """The lowest health scores as a chart (click a bar to filter) and a table with the reason."""
     lowest = lowest_health(con, ctx)
     if lowest.empty:
@@ -91,19 +91,12 @@ def clients_at_risk(con, ctx, present: bool = False) -> None:
     score_metric = metric("health_score")
     left, right = st.columns([5, 8], gap="large")
     with left:
-        fig = at_risk_chart(lowest, score_metric.fmt)
-        common.chart(common.large_type(fig) if present else fig, key="overview_at_risk_chart", dimension="client")
-        if not present:
-            st.caption("Click a bar to filter the whole dashboard by that client; the Clients page explains every "
-                       "signal.")
+        common.chart(at_risk_chart(lowest, score_metric.fmt), key="overview_at_risk_chart", dimension="client")
+        st.caption("Click a bar to filter the whole dashboard by that client; the Clients page explains every "
+                   "signal.")
     with right:
         table = lowest.assign(main_issue=lowest["main_issue_label"])[
             ["client_name", "health_score", "main_issue", "main_reason"]]
-        if present:
-            common.big_table(table, {"client_name": "Client", "health_score": score_metric.label,
-                                     "main_issue": "Main issue", "main_reason": "Why"},
-                             {"health_score": score_metric.fmt}, rows=len(table))
-            return
         common.table(table, key="overview_at_risk", height=38 + 35 * len(table), column_config={
             "client_name": st.column_config.TextColumn("Client"),
             "health_score": st.column_config.ProgressColumn(

@@ -162,7 +162,14 @@ def large_type(fig: fg.Figure) -> fg.Figure:
         margin={"l": 8, "r": 8, "t": title_px + (legend_px if legend else 0), "b": 8},
     )
     if legend:
-        fig.update_layout(legend={"y": 1 - title_px / height, "font": {"size": LARGE_FONT_PX}})
+        fig.update_layout(legend={"y": 1 - title_px / height, "font": {"size": LARGE_FONT_PX},
+                                  "title": {"font": {"size": LARGE_FONT_PX}}})
+    # Streamlit's chart theme sizes ticks and axis titles itself: the layout font does not reach them.
+    for name, axis in list(fig.layout.items()):
+        if name.startswith(("xaxis", "yaxis")) and isinstance(axis, dict):
+            axis["tickfont"] = {**axis.get("tickfont", {}), "size": LARGE_FONT_PX}
+            if isinstance(axis.get("title"), dict):
+                axis["title"] = {**axis["title"], "font": {**axis["title"].get("font", {}), "size": LARGE_FONT_PX}}
     return fig
 
 

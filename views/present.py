@@ -317,11 +317,11 @@ def css(presenting: bool) -> None:
             '[data-testid="stDecoration"], [data-testid="stStatusWidget"] { display: none !important; }',
             '[data-testid="stMainBlockContainer"], .block-container { padding: 1rem 2.5rem 2rem; max-width: 100%; }',
             '[data-testid="stMainBlockContainer"] h1 { font-size: 56px; padding: 0; }',
-            '[data-testid="stMetricValue"], [data-testid="stMetricValue"] div { font-size: 72px !important; '
+            '[data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 72px !important; '
             'line-height: 1.15; }',
             '[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] p { font-size: 30px !important; '
             'line-height: 1.3; }',
-            '[data-testid="stMetricDelta"], [data-testid="stMetricDelta"] div { font-size: 28px !important; }',
+            '[data-testid="stMetricDelta"], [data-testid="stMetricDelta"] * { font-size: 28px !important; }',
             '[data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"] p, '
             '[data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"] li { font-size: 26px; }',
             '[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { font-size: 22px !important; }',

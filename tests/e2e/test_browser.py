@@ -165,6 +165,7 @@ def test_presentation_mode_is_large_type_without_chrome_and_the_arrow_keys_walk_
     assert exceptions(page) == []
     assert present_heading(page) == titles[0]
     assert px(page, '[data-testid="stMetricValue"]') >= 64
+    assert px(page, '[data-testid="stMetricValue"] p') >= 64  # the text itself, not only its box
     assert px(page, '[data-testid="stMetricLabel"]') >= 28
     assert px(page, '[data-testid="stMetricLabel"] p') >= 28
     assert not page.locator('[data-testid="stSidebar"]').is_visible()

@@ -309,7 +309,8 @@ def run(con: duckdb.DuckDBPyConnection, ctx: Context, page_key: str | None = Non
 def css(presenting: bool) -> None:
     """The page's CSS, injected once per run (app.py): a smaller gap above every title, and in
     presentation mode no chrome and large type for a 1920×1080 screen."""
-    rules = ['[data-testid="stMainBlockContainer"], .block-container { padding-top: 1.5rem; }']
+    # 3.5rem: just below Streamlit's fixed header (~60 px), which would cover a title set higher.
+    rules = ['[data-testid="stMainBlockContainer"], .block-container { padding-top: 3.5rem; }']
     if presenting:
         rules += [
             '[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], '

@@ -1,28 +1,34 @@
 """Agency Pulse: `streamlit run app.py` (or `python3 dev.py run`).
 
-Wires navigation, the global filters (kept in the URL) and the shared store; pages draw,
-`metrics/` computes, `data/` loads.
+Wires navigation, the global filters (kept in the URL), the shared store and the meeting
+screen (`?present=1`, views/present.py); pages draw, `metrics/` computes, `data/` loads.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from views import access, registry, shell
+from views import access, present, registry, shell
 
 st.set_page_config(page_title="Agency Pulse", page_icon=":material/monitor_heart:", layout="wide")
 
 PAGES = [st.Page(p.file, title=p.title, icon=p.icon, url_path=p.key, default=p.key == registry.DEFAULT)
          for p in registry.PAGES]
+presenting = present.active()
+present.css(presenting)  # the page's CSS, once per run: a smaller top gap; chrome hidden and large type when presenting
 try:
     access.gate(shell.settings())  # sign-in before any page (or its navigation) is drawn
 except Exception as exc:  # a broken pulse.toml: say so, and fail closed
     shell.show_error(exc)
     st.stop()
-nav = st.navigation(PAGES)
+nav = st.navigation(PAGES, position="hidden" if presenting else "sidebar")
 try:
     with shell.pinned() as snapshot:  # one load for everything this run draws
-        shell.sidebar_filters(snapshot)
-        nav.run()
+        ctx = shell.sidebar_filters(snapshot)  # when presenting too: the sidebar hidden, the same Context
+        if presenting:
+            present.run(snapshot, ctx, nav.url_path)  # the meeting screen instead of the page, same filters
+        else:
+            present.button()
+            nav.run()
 except Exception as exc:  # Streamlit's own stop/rerun signals are not Exceptions and pass through
     shell.show_error(exc)

@@ -25,8 +25,9 @@ from views import registry, shell
 from views.selection import selection_to_filters
 from views.text import md_escape, plot_text
 
-__all__ = ["PALETTE", "SIDE_COLORS", "chart", "client_axis", "csv_safe", "data_stamp", "help_for", "kpi_tiles",
-           "md_escape", "no_data", "open_page", "page_header", "plot_text", "style", "summary_tiles", "table"]
+__all__ = ["PALETTE", "SIDE_COLORS", "chart", "client_axis", "csv_safe", "data_stamp", "help_for",
+           "kpi_tiles", "large_type", "md_escape", "no_data", "open_page", "page_header", "plot_text", "style",
+           "summary_tiles", "table"]
 
 PALETTE = ["#d9480f", "#1c7ed6", "#2b8a3e", "#f59f00", "#862e9c", "#0b7285", "#c2255c", "#5c940d"]
 SIDE_COLORS = {"agency": "#d9480f", "client": "#1c7ed6"}
@@ -120,18 +121,55 @@ def kpi_tiles(names: Sequence[str], now: dict[str, Any], prev: dict[str, Any] | 
                        help=m.description + note, border=True)
 
 
+TITLE_PX = 44  # the title's band at the top of a chart (17 px text and its padding)
+LEGEND_PX = 56  # room for a legend of up to two rows under the title
+
+
 def style(fig: fg.Figure, height: int = 360, legend: bool = True, title: str | None = None) -> fg.Figure:
     """House chart style: readable on a meeting-room screen, the title above a left-aligned
-    legend (never on top of it), no clutter."""
+    legend (never on top of it), no clutter.
+
+    The legend hangs from a fixed distance below the title (container coordinates), so when a
+    narrow screen (1366 px) wraps it onto a second row it grows down into its reserved band,
+    not up into the title.
+    """
     if title is not None:
         fig.update_layout(title_text=title)
     fig.update_layout(
-        height=height, margin={"l": 8, "r": 8, "t": 84 if legend else 56, "b": 8}, font={"size": 14},
+        height=height, margin={"l": 8, "r": 8, "t": TITLE_PX + LEGEND_PX if legend else 56, "b": 8},
+        font={"size": 14},
         title={"x": 0, "xanchor": "left", "y": 1, "yanchor": "top", "yref": "container", "pad": {"t": 12, "l": 8},
                "font": {"size": 17}},
-        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"} if legend else None,
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "yref": "container", "yanchor": "top",
+                "y": 1 - TITLE_PX / height} if legend else None,
         showlegend=legend, hoverlabel={"font_size": 14}, colorway=PALETTE, dragmode=False,
     )
+    return fig
+
+
+LARGE_FONT_PX = 22  # chart text on the meeting screen (presentation mode): at least 20 px at 1920×1080
+LARGE_TITLE_PX = 30
+
+
+def large_type(fig: fg.Figure) -> fg.Figure:
+    """A styled chart in the meeting screen's type sizes: the same figure, larger text and room for it."""
+    height = max(int(fig.layout.get("height") or 360) + 120, 480)
+    legend = bool(fig.layout.get("showlegend", True))
+    title_px, legend_px = 64, 84
+    fig.update_layout(
+        height=height, font={"size": LARGE_FONT_PX}, hoverlabel={"font_size": LARGE_FONT_PX},
+        title={"font": {"size": LARGE_TITLE_PX}},
+        margin={"l": 8, "r": 8, "t": title_px + (legend_px if legend else 0), "b": 8},
+    )
+    if legend:
+        fig.update_layout(legend={"y": 1 - title_px / height, "font": {"size": LARGE_FONT_PX},
+                                  "title": {"font": {"size": LARGE_FONT_PX}}})
+    # Streamlit's chart theme sizes ticks and axis titles itself: the layout font does not reach them.
+    for name, axis in list(fig.layout.items()):
+        if name.startswith(("xaxis", "yaxis")) and isinstance(axis, dict):
+            axis["tickfont"] = {**axis.get("tickfont", {}), "size": LARGE_FONT_PX}
+            if isinstance(axis.get("title"), dict):
+                axis["title"] = {**axis["title"], "font": {**axis["title"].get("font", {}), "size": LARGE_FONT_PX}}
     return fig
 
 

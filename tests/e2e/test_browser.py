@@ -143,3 +143,81 @@ def test_what_changed_since_last_week_is_visible_on_the_weekly_review(page, serv
     assert heading.is_visible()
     assert page.get_by_text(re.compile(r"Deadlines moved \(\d+\)")).first.is_visible()
     page.screenshot(path=str(screenshots / "overview-changed.png"), full_page=False)
+
+
+# --- presentation mode ------------------------------------------------------------------------
+
+def px(page, selector: str) -> float:
+    return float(page.eval_on_selector(selector, "e => getComputedStyle(e).fontSize").removesuffix("px"))
+
+
+def present_heading(page) -> str:
+    return page.locator('[data-testid="stMainBlockContainer"] h1').first.inner_text().strip()
+
+
+def test_presentation_mode_is_large_type_without_chrome_and_the_arrow_keys_walk_every_section(
+    page, server: str, screenshots
+) -> None:
+    from views import present
+
+    titles = [s.title for s in present.SECTIONS]
+    open_page(page, f"{server}/?present=1")
+    assert exceptions(page) == []
+    assert present_heading(page) == titles[0]
+    assert px(page, '[data-testid="stMetricValue"]') >= 64
+    assert px(page, '[data-testid="stMetricValue"] p') >= 64  # the text itself, not only its box
+    assert px(page, '[data-testid="stMetricLabel"]') >= 28
+    assert px(page, '[data-testid="stMetricLabel"] p') >= 28
+    assert not page.locator('[data-testid="stSidebar"]').is_visible()
+    assert not page.locator('[data-testid="stHeader"]').is_visible()
+    assert page.get_by_text(re.compile(r"data as of \d{4}-\d{2}-\d{2}")).count() >= 1
+    page.screenshot(path=str(screenshots / "present-1.png"))
+    for n, title in enumerate(titles[1:], start=2):
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(
+            "t => document.querySelector('[data-testid=\"stMainBlockContainer\"] h1')?.innerText.trim() === t",
+            arg=title, timeout=60_000)
+        settle(page)
+        assert exceptions(page) == []
+        assert f"section={n}" in page.url
+        if title == "Clients at risk":  # chart text on the TV
+            sizes = page.eval_on_selector_all(
+                '[data-testid="stPlotlyChart"] text', "els => els.map(e => parseFloat(e.style.fontSize))")
+            assert sizes and min(s for s in sizes if s) >= 20
+        page.screenshot(path=str(screenshots / f"present-{n}.png"))
+    page.keyboard.press("ArrowRight")  # past the last: back to the first
+    page.wait_for_function(
+        "t => document.querySelector('[data-testid=\"stMainBlockContainer\"] h1')?.innerText.trim() === t",
+        arg=titles[0], timeout=60_000)
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(
+        "t => document.querySelector('[data-testid=\"stMainBlockContainer\"] h1')?.innerText.trim() === t",
+        arg=titles[-1], timeout=60_000)
+
+
+def test_a_filtered_page_link_opens_the_same_view_in_presentation_mode(page, server: str) -> None:
+    open_page(page, f"{server}/approvals?client=Meridian+Bank&present=1")
+    assert present_heading(page) == "Approvals"
+    assert page.get_by_text("Client: Meridian Bank").count() >= 1
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_every_page_at_1366_has_a_small_top_gap(browser, server: str, screenshots, path: str) -> None:
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = ctx.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        open_page(page, f"{server}/{path}")
+        assert exceptions(page) == []
+        h1_top = "() => document.querySelector('[data-testid=\"stMainBlockContainer\"] h1').getBoundingClientRect().top"
+        page.wait_for_function(f"({h1_top})() < 80", timeout=15_000)  # the page's CSS is redrawn with each run
+        top = page.evaluate(h1_top)
+        assert 56 <= top < 80  # was 96 px above every title; not under the fixed header either
+        page.screenshot(path=str(screenshots / f"1366-{path}.png"))
+        if path == "overview":
+            box = lambda sel: page.eval_on_selector(  # noqa: E731
+                f'[data-testid="stPlotlyChart"]:has(.gtitle) {sel}', "e => e.getBoundingClientRect().toJSON()")
+            title, legend = box(".gtitle"), box(".legend")
+            assert legend["top"] >= title["bottom"] - 1, (title, legend)  # the legend sits below its title
+    finally:
+        ctx.close()

@@ -1,0 +1,202 @@
+"""The Weekly review's sections as functions: the page (views/overview.py) and the meeting
+screen (views/present.py) draw the same sections from the same metrics calls.
+
+Each section takes this run's snapshot and Context; the meeting screen reuses the pieces
+(`lowest_health`, `at_risk_chart`) where it draws a section in its own large type.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import streamlit as st
+
+from metrics import approvals, changes, deadlines, digest, health, replies, summaries
+from metrics.catalogue import metric
+from views import common, registry, shell
+from views import figures as fg
+
+TILES = digest.TILES  # the weekly digest prints the same tiles, lists and limits
+AT_RISK = digest.AT_RISK  # clients in the "lowest health" chart and table
+URGENT_ROWS = digest.URGENT_ROWS  # rows per urgent list
+TREND_WEEKS = digest.TREND_WEEKS
+CHANGE_ROWS = 5  # lines per "what changed" list (the digest, on paper, prints more)
+SIGNAL_COLORS = dict(zip(health.SIGNALS, common.PALETTE, strict=False))
+
+
+def at_risk_chart(rows, score_fmt):
+    fig = fg.Figure()
+    for signal in [*health.SIGNALS, None]:
+        part = rows[rows["main_issue"].isna()] if signal is None else rows[rows["main_issue"] == signal]
+        if part.empty:
+            continue
+        label = part["main_issue_label"].iloc[0]
+        fig.add_bar(
+            x=part["health_score"], y=part["client_id"], orientation="h", name=label,
+            marker_color=SIGNAL_COLORS.get(signal, "#868e96"),
+            text=[score_fmt(v) for v in part["health_score"]], textposition="outside", cliponaxis=False,
+            customdata=[[cid, common.plot_text(name), label, common.plot_text(reason)]
+                        for cid, name, reason in zip(part["client_id"], part["client_name"], part["main_reason"],
+                                                     strict=True)],
+            hovertemplate="<b>%{customdata[1]}</b> (%{customdata[0]})<br>Health score %{x:.0f}<br>"
+                          "Main issue: %{customdata[2]}<br>%{customdata[3]}<extra></extra>",
+        )
+    ids = rows["client_id"].tolist()
+    fig.update_yaxes(categoryorder="array", categoryarray=ids, tickmode="array", tickvals=ids,
+                     ticktext=[common.plot_text(n) for n in rows["client_name"]], autorange="reversed",
+                     title=None)
+    fig.update_xaxes(range=[0, 108], title="Health score (0–100 points)", tickvals=[0, 25, 50, 75, 100])
+    fig.update_layout(title=f"Lowest health scores (last {health.HEALTH_WINDOW_DAYS} days)", barmode="overlay",
+                      legend_title={"text": "Main issue:", "side": "left"})
+    return common.style(fig, height=max(240, 100 + 36 * len(rows)))
+
+
+def trend_chart(dl, rp):
+    fig = fg.Figure()
+    for df, name, color in ((dl, "on_time_rate", "#2b8a3e"), (rp, "sla_breach_rate", "#d9480f")):
+        m = metric(name)
+        weeks = df["week"].dt.strftime("%Y-%m-%d")
+        fig.add_scatter(
+            x=df["week"], y=df[name], name=m.label, mode="lines+markers", line={"color": color, "width": 3},
+            marker={"size": 9}, customdata=[[w, m.label] for w in weeks], connectgaps=False,
+            hovertemplate="Week of %{customdata[0]}<br>%{customdata[1]}: %{y:.0%}<extra></extra>",
+        )
+    fig.update_yaxes(title="% of the week's deliveries / client requests", tickformat=".0%", rangemode="tozero")
+    fig.update_xaxes(title="Week starting", tickvals=dl["week"], tickformat="%d %b")
+    fig.update_layout(title=f"On-time delivery and reply SLA breaches, last {TREND_WEEKS} weeks")
+    return common.style(fig, height=380)
+
+
+def tiles(con, ctx) -> None:
+    """The headline tile of every family, against the previous period."""
+    now, prev = summaries.headline(con, ctx)
+    common.kpi_tiles(TILES, now, prev, per_row=4)
+
+
+def digest_button(ctx) -> None:
+    """The weekly review as one HTML file for these filters, built on click: the file reads
+    through a snapshot of its own (the run's is released when the run ends), so it is the
+    latest load at the click."""
+    st.download_button("Download weekly digest (HTML)", functools.partial(digest.build_digest, shell.connection(), ctx),
+                       f"weekly-digest-{ctx.as_of_date:%Y-%m-%d}.html", "text/html", key="overview_digest",
+                       icon=":material/download:",
+                       help="This page as one HTML file for these filters: opens offline, prints as a clean A4 PDF.")
+
+
+def lowest_health(con, ctx):
+    """The AT_RISK clients with the lowest health score."""
+    board = health.client_health(con, ctx)
+    scored = board[board["health_score"].notna()].sort_values(["health_score", "client_id"], kind="stable")
+    return scored.head(AT_RISK).copy()
+
+
+def clients_at_risk(con, ctx) -> None:
+    """The lowest health scores as a chart (click a bar to filter) and a table with the reason."""
+    lowest = lowest_health(con, ctx)
+    if lowest.empty:
+        st.info("No client has a health score for these filters: health needs a delivery, a client request, an "
+                f"approval round, a feedback response or a message to the client in the last "
+                f"{health.HEALTH_WINDOW_DAYS} days.", icon=":material/monitor_heart:")
+        return
+    score_metric = metric("health_score")
+    left, right = st.columns([5, 8], gap="large")
+    with left:
+        common.chart(at_risk_chart(lowest, score_metric.fmt), key="overview_at_risk_chart", dimension="client")
+        st.caption("Click a bar to filter the whole dashboard by that client; the Clients page explains every "
+                   "signal.")
+    with right:
+        table = lowest.assign(main_issue=lowest["main_issue_label"])[
+            ["client_name", "health_score", "main_issue", "main_reason"]]
+        common.table(table, key="overview_at_risk", height=38 + 35 * len(table), column_config={
+            "client_name": st.column_config.TextColumn("Client"),
+            "health_score": st.column_config.ProgressColumn(
+                score_metric.label, min_value=0, max_value=100, format="%.0f", color="auto", width=130,
+                help=common.help_for("health_score")),
+            "main_issue": st.column_config.TextColumn("Main issue", width=130,
+                                                      help="The signal that lost the most points."),
+            "main_reason": st.column_config.TextColumn("Why (the main issue)", width="large",
+                                                   help="What the main issue's score is made of."),
+        })
+        st.page_link(registry.page("clients").file, label="Every client's health, signal by signal",
+                     icon=":material/arrow_forward:")
+
+
+def urgent_list(title: str, rows, columns: dict, key: str, empty: str, page: str, link: str) -> None:
+    """One of the 'act on these now' lists: its top rows, or an all-clear, and a link onward."""
+    st.markdown(title)
+    if rows.empty:
+        st.success(empty, icon=":material/check_circle:")
+    else:
+        common.table(rows[list(columns)].head(URGENT_ROWS), key=key, column_config=columns)
+    st.page_link(page, label=link, icon=":material/arrow_forward:")
+
+
+def urgent(con, ctx) -> None:
+    """Act on these now: the top overdue deliverables, waiting clients and late approvals."""
+    c1, c2, c3 = st.columns(3, gap="large")
+    with c1:
+        urgent_list("**Overdue deliverables**, longest overdue first", deadlines.overdue_list(con, ctx), {
+            "deliverable_name": st.column_config.TextColumn("Deliverable"),
+            "client_name": st.column_config.TextColumn("Client"),
+            "days_overdue": st.column_config.NumberColumn(
+                "Overdue", format="%.0f d", help="Working days past the current due date."),
+            "project_manager": st.column_config.TextColumn("Project manager"),
+        }, "overview_overdue", "No open deliverable is past its due date.", registry.page("deadlines").file,
+            "All deadlines")
+    with c2:
+        urgent_list("**Clients waiting on us**, longest wait first", replies.queue(con, ctx, "agency"), {
+            "client_name": st.column_config.TextColumn("Client"),
+            "channel": st.column_config.TextColumn("Channel"),
+            "wait_hours": st.column_config.NumberColumn(
+                "Waiting", format="%.1f h", help="Business hours since the client's message."),
+            "owner": st.column_config.TextColumn("Account manager"),
+            "breached": st.column_config.CheckboxColumn(
+                "Past SLA", help="Already waiting longer than the channel's reply SLA."),
+        }, "overview_queue", "No client message is waiting for a reply.", registry.page("unanswered").file,
+            "All unanswered threads")
+    with c3:
+        pend = approvals.pending_list(con, ctx)
+        urgent_list("**Overdue approvals**, oldest first", pend[pend["is_overdue"]], {
+            "deliverable": st.column_config.TextColumn("Deliverable"),
+            "client_name": st.column_config.TextColumn("Client"),
+            "round": st.column_config.NumberColumn("Round", format="%d"),
+            "age_days": st.column_config.NumberColumn(
+                "Waiting", format="%.0f d", help="Working days since the round was sent."),
+            "approver": st.column_config.TextColumn("Approver"),
+        }, "overview_approvals", "No approval round is past its deadline.", registry.page("approvals").file,
+            "All approvals")
+
+
+def change_list(title: str, rows, line, empty: str) -> None:
+    """One short list: its title with a count, the first lines, and how many more."""
+    st.markdown(f"**{title}** ({len(rows)})")
+    if rows.empty:
+        st.caption(empty)
+        return
+    st.markdown("\n".join(f"- {line(r)}" for r in rows.head(CHANGE_ROWS).itertuples()))
+    if len(rows) > CHANGE_ROWS:
+        st.caption(f"… and {len(rows) - CHANGE_ROWS} more")
+
+
+def what_changed(con, ctx) -> None:
+    """What is new in the 7 days up to as_of, each line naming the client and who is responsible."""
+    wk = changes.last_week(ctx)
+    st.caption(f"Against {wk.as_of:%a %d %b %H:%M}: what is new in the 7 days up to {ctx.as_of:%a %d %b}. "
+               "Each line names the client and who is responsible (PM for deadlines, account manager otherwise).")
+    for column, pair in zip(st.columns(3, gap="large"),
+                            (changes.LISTS[0:2], changes.LISTS[2:4], changes.LISTS[4:6]), strict=True):
+        with column:
+            for c in pair:
+                change_list(c.title, c.rows(con, ctx), lambda r, c=c: c.line(r, common.md_escape), c.empty)
+
+
+def trend(con, ctx) -> None:
+    """The last TREND_WEEKS weeks of on-time delivery and reply SLA breaches (click a week)."""
+    dl = deadlines.deadline_trend(con, ctx, TREND_WEEKS)
+    rp = replies.reply_trend(con, ctx, TREND_WEEKS)
+    if dl["on_time_rate"].isna().all() and rp["sla_breach_rate"].isna().all():
+        st.info(f"No delivery and no client request in the last {TREND_WEEKS} weeks for these filters: no trend "
+                "to draw.", icon=":material/show_chart:")
+    else:
+        common.chart(trend_chart(dl, rp), key="overview_trend", dimension="week")
+        st.caption("Click a week to look at that week alone.")

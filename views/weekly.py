@@ -19,6 +19,7 @@ from views import figures as fg
 TILES = digest.TILES  # the weekly digest prints the same tiles, lists and limits
 AT_RISK = digest.AT_RISK  # clients in the "lowest health" chart and table
 URGENT_ROWS = digest.URGENT_ROWS  # rows per urgent list
+URGENT_WIDTH = 440  # px per urgent list: its 4–5 columns whole; three side by side at 1920 px, two at 1366
 TREND_WEEKS = digest.TREND_WEEKS
 CHANGE_ROWS = 5  # lines per "what changed" list (the digest, on paper, prints more)
 SIGNAL_COLORS = dict(zip(health.SIGNALS, common.PALETTE, strict=False))
@@ -132,8 +133,13 @@ def urgent_list(title: str, rows, columns: dict, key: str, empty: str, page: str
 
 
 def urgent(con, ctx) -> None:
-    """Act on these now: the top overdue deliverables, waiting clients and late approvals."""
-    c1, c2, c3 = st.columns(3, gap="large")
+    """Act on these now: the top overdue deliverables, waiting clients and late approvals.
+
+    Side by side where the screen is wide enough for every column of all three, wrapped
+    onto the next line where it is not (a laptop): a list never loses a column to the width.
+    """
+    row = st.container(horizontal=True, wrap=True, gap="small")
+    c1, c2, c3 = (row.container(width=URGENT_WIDTH) for _ in range(3))
     with c1:
         urgent_list("**Overdue deliverables**, longest overdue first", deadlines.overdue_list(con, ctx), {
             "deliverable_name": st.column_config.TextColumn("Deliverable"),

@@ -310,7 +310,9 @@ def css(presenting: bool) -> None:
     """The page's CSS, injected once per run (app.py): a smaller gap above every title, and in
     presentation mode no chrome and large type for a 1920×1080 screen."""
     # 3.5rem: just below Streamlit's fixed header (~60 px), which would cover a title set higher.
-    rules = ['[data-testid="stMainBlockContainer"], .block-container { padding-top: 3.5rem; }']
+    # 3rem at the sides (Streamlit's own is 5rem): a laptop's 1366 px keeps two action lists whole.
+    rules = ['[data-testid="stMainBlockContainer"], .block-container { padding-top: 3.5rem; '
+             'padding-left: 3rem; padding-right: 3rem; }']
     if presenting:
         rules += [
             '[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], '

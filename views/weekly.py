@@ -19,7 +19,7 @@ from views import figures as fg
 TILES = digest.TILES  # the weekly digest prints the same tiles, lists and limits
 AT_RISK = digest.AT_RISK  # clients in the "lowest health" chart and table
 URGENT_ROWS = digest.URGENT_ROWS  # rows per urgent list
-URGENT_WIDTH = 440  # px per urgent list: its 4–5 columns whole; three side by side at 1920 px, two at 1366
+URGENT_WIDTH = 460  # px per urgent list: its 4–5 columns whole; three side by side at 1920 px, two at 1366
 TREND_WEEKS = digest.TREND_WEEKS
 CHANGE_ROWS = 5  # lines per "what changed" list (the digest, on paper, prints more)
 SIGNAL_COLORS = dict(zip(health.SIGNALS, common.PALETTE, strict=False))

@@ -219,5 +219,12 @@ def test_every_page_at_1366_has_a_small_top_gap(browser, server: str, screenshot
                 f'[data-testid="stPlotlyChart"]:has(.gtitle) {sel}', "e => e.getBoundingClientRect().toJSON()")
             title, legend = box(".gtitle"), box(".legend")
             assert legend["top"] >= title["bottom"] - 1, (title, legend)  # the legend sits below its title
+            # Act on these now: every list shows all its columns, none scrolled out of sight.
+            page.get_by_text("Act on these now").first.scroll_into_view_if_needed()
+            page.wait_for_function("() => document.querySelectorAll('[data-testid=\"stDataFrame\"] .dvn-scroller')"
+                                   ".length >= 4", timeout=30_000)
+            hidden = page.evaluate("() => [...document.querySelectorAll('[data-testid=\"stDataFrame\"] .dvn-scroller')]"
+                                   ".slice(1).map(e => e.scrollWidth - e.clientWidth)")  # [0] is the at-risk table
+            assert hidden == [0, 0, 0], hidden
     finally:
         ctx.close()

@@ -37,7 +37,7 @@ from metrics import approvals, changes, deadlines, health, replies, summaries
 from metrics.catalogue import metric
 from metrics.context import Context, Filters, client_names, filter_options, snapshot
 from metrics.formats import is_missing, tile_change
-from metrics.report import CliError, check_period, cli_as_of, cli_settings, pinned_db
+from metrics.report import CliError, check_period, cli_as_of, cli_settings, pinned_db, question_arguments
 
 __all__ = ["AT_RISK", "CHANGE_ROWS", "TILES", "TREND_WEEKS", "URGENT_ROWS", "build_digest", "digest_data",
            "main", "resolve_filters"]
@@ -410,12 +410,8 @@ def resolve_filters(con: duckdb.DuckDBPyConnection, given: dict[str, list[str]])
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m metrics.digest", description=__doc__.splitlines()[0])
-    ap.add_argument("--db", help="DuckDB file (default: the settings' db)")
-    ap.add_argument("--as-of", dest="as_of", help="ISO datetime; without an offset it is agency time "
-                                                  "(default: the sample's reference time, else now)")
-    ap.add_argument("--period-days", dest="period_days", type=int, default=7, help="period length in days (7)")
+    question_arguments(ap)
     ap.add_argument("--out", required=True, help="the HTML file to write")
-    ap.add_argument("--settings", help="settings file (default: pulse.toml)")
     for flag, field in CLI_FILTERS.items():
         ap.add_argument(f"--{flag}", action="append", metavar="NAME" if flag != "client" else "NAME_OR_ID",
                         help=f"{FILTER_LABELS[field]} filter (repeat for several)")

@@ -187,14 +187,19 @@ def cli_as_of(value: str | None, con: duckdb.DuckDBPyConnection, settings: Setti
         raise CliError(2, f"--as-of {value!r} is not an ISO date or datetime") from None
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m metrics.report", description=__doc__.splitlines()[0])
+def question_arguments(ap: argparse.ArgumentParser) -> None:
+    """The arguments every command that asks the numbers takes: which file, when, how long, which settings."""
     ap.add_argument("--db", help="DuckDB file (default: the settings' db)")
     ap.add_argument("--as-of", dest="as_of", help="ISO datetime; without an offset it is agency time "
                                                   "(default: the sample's reference time, else now)")
     ap.add_argument("--period-days", dest="period_days", type=int, default=7, help="period length in days (7)")
-    ap.add_argument("--json", action="store_true", help="print SPEC §9's JSON object")
     ap.add_argument("--settings", help="settings file (default: pulse.toml)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m metrics.report", description=__doc__.splitlines()[0])
+    question_arguments(ap)
+    ap.add_argument("--json", action="store_true", help="print SPEC §9's JSON object")
     args = ap.parse_args(argv)
     try:
         settings = cli_settings(args.settings)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from data import store
-from data.settings import Settings, parse_settings
-from data.sync import first_sync, run_sync
+from data.settings import parse_settings
+from data.sync import run_sync
 from metrics import cache, changes, replies
 from metrics.context import Context
 from tests.conftest import write_csv_folder
@@ -22,15 +22,6 @@ def tiny(tmp_path_factory: pytest.TempPathFactory):
     for n, recorded_at in enumerate(RECORDED, start=1):
         assert run_sync(c, s, str(write_csv_folder(root / f"v{n}", version(n))), recorded_at=recorded_at).ok
     cache.clear()
-    yield c, s
-    c.close()
-
-
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory):
-    s = Settings(db=str(tmp_path_factory.mktemp("changes-sample") / "pulse.duckdb"))
-    c = store.connect(s.db_path())
-    assert first_sync(c, s).ok  # the sample with its weekly history
     yield c, s
     c.close()
 

@@ -18,7 +18,6 @@ import pytest
 
 from data import store
 from data.settings import ROOT, Settings
-from data.sync import first_sync
 from metrics import cache, changes, digest, health, summaries
 from metrics.catalogue import metric
 from metrics.context import Context, Filters
@@ -26,15 +25,6 @@ from metrics.formats import tile_change
 
 AS_OF = "2026-11-20T18:00:00"  # the sample's reference time
 MAX_BYTES = 5 * 1024 * 1024
-
-
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory):
-    s = Settings(db=str(tmp_path_factory.mktemp("digest") / "pulse.duckdb"))
-    c = store.connect(s.db_path())
-    assert first_sync(c, s).ok  # the sample with its weekly history
-    yield c, s
-    c.close()
 
 
 CASES = [

@@ -215,6 +215,7 @@ def test_every_page_at_1366_has_a_small_top_gap(browser, server: str, screenshot
         assert 56 <= top < 80  # was 96 px above every title; not under the fixed header either
         page.screenshot(path=str(screenshots / f"1366-{path}.png"))
         if path == "overview":
+            page.wait_for_selector('[data-testid="stPlotlyChart"]:has(.gtitle) .legend', timeout=60_000)  # drawn late
             box = lambda sel: page.eval_on_selector(  # noqa: E731
                 f'[data-testid="stPlotlyChart"]:has(.gtitle) {sel}', "e => e.getBoundingClientRect().toJSON()")
             title, legend = box(".gtitle"), box(".legend")

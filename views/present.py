@@ -312,7 +312,10 @@ def css(presenting: bool) -> None:
     # 3.5rem: just below Streamlit's fixed header (~60 px), which would cover a title set higher.
     # 3rem at the sides (Streamlit's own is 5rem): a laptop's 1366 px keeps two action lists whole.
     rules = ['[data-testid="stMainBlockContainer"], .block-container { padding-top: 3.5rem; '
-             'padding-left: 3rem; padding-right: 3rem; }']
+             'padding-left: 3rem; padding-right: 3rem; }',
+             # A tile's label wraps onto a second line rather than losing its end to "…" on a laptop.
+             '[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * { white-space: normal !important; '
+             'overflow: visible !important; text-overflow: clip !important; }']
     if presenting:
         rules += [
             '[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], '

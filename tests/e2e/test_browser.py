@@ -214,6 +214,10 @@ def test_every_page_at_1366_has_a_small_top_gap(browser, server: str, screenshot
         top = page.evaluate(h1_top)
         assert 56 <= top < 80  # was 96 px above every title; not under the fixed header either
         page.screenshot(path=str(screenshots / f"1366-{path}.png"))
+        cut = page.evaluate("() => [...document.querySelectorAll("
+                            "'[data-testid=\"stMetricLabel\"] [data-testid=\"stMarkdownContainer\"]')]"
+                            ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)")
+        assert cut == [], cut  # a tile's label wraps, it never loses its end to "…"
         if path == "overview":
             page.wait_for_selector('[data-testid="stPlotlyChart"]:has(.gtitle) .legend', timeout=60_000)  # drawn late
             box = lambda sel: page.eval_on_selector(  # noqa: E731

@@ -98,55 +98,49 @@ def _at_risk(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
                   {"health_score": score.fmt}, rows=len(lowest))
 
 
-def _queue(side: str, names: list[str], empty: str) -> Callable[[duckdb.DuckDBPyConnection, Context], None]:
+def _family(family: str, tiles: list[str], rows: Callable[[duckdb.DuckDBPyConnection, Context], pd.DataFrame],
+            columns: dict[str, str], fmt: dict[str, Callable[[Any], str]], empty: str,
+            ) -> Callable[[duckdb.DuckDBPyConnection, Context], None]:
+    """A section of one family: its tiles, then its list in large type (or the all-clear)."""
     def draw(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
-        now, prev = summaries.headline(con, ctx, ("replies",))
-        common.kpi_tiles(names, now, prev)
-        q = replies.queue(con, ctx, side)
-        if q.empty:
+        now, prev = summaries.headline(con, ctx, (family,))
+        common.kpi_tiles(tiles, now, prev)
+        found = rows(con, ctx)
+        if found.empty:
             st.success(empty, icon=":material/check_circle:")
             return
-        big_table(q, {"client_name": "Client", "channel": "Channel", "owner": "Account manager",
-                             "wait_hours": "Waiting", "breached": "Past SLA"},
-                         {"wait_hours": lambda v: f"{v:.1f} h"}, rows=ROWS)
+        big_table(found, columns, fmt, rows=ROWS)
     return draw
 
 
-def _approvals(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
-    now, prev = summaries.headline(con, ctx, ("approvals",))
-    common.kpi_tiles(["pending", "overdue", "oldest_pending_days", "median_lag_days"], now, prev)
-    pend = approvals.pending_list(con, ctx)
-    if pend.empty:
-        st.success("No approval round is waiting on a client.", icon=":material/check_circle:")
-        return
-    big_table(pend, {"deliverable": "Deliverable", "client_name": "Client", "round": "Round",
-                            "age_days": "Waiting", "approver": "Approver", "is_overdue": "Overdue"},
-                     {"round": lambda v: f"{v:.0f}", "age_days": lambda v: f"{v:.0f} d"}, rows=ROWS)
-
-
-def _feedback(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
-    now, prev = summaries.headline(con, ctx, ("feedback",))
-    common.kpi_tiles(["responses", "nps", "csat", "detractors"], now, prev)
-    det = feedback.detractor_list(con, ctx)
-    if det.empty:
-        st.success("No detractor in this period.", icon=":material/check_circle:")
-        return
-    big_table(det, {"received_on": "Received", "client_name": "Client", "scale": "Scale", "score": "Score",
-                           "comment": "Comment"},
-                     {"received_on": lambda v: f"{pd.Timestamp(v):%a %d %b}", "score": lambda v: f"{v:g}"},
-                     rows=ROWS)
+_QUEUE_COLUMNS = {"client_name": "Client", "channel": "Channel", "owner": "Account manager", "wait_hours": "Waiting",
+                  "breached": "Past SLA"}
+_HOURS = {"wait_hours": lambda v: f"{v:.1f} h"}
 
 
 SECTIONS: tuple[Section, ...] = (
     Section("This week in numbers", _tiles),
     Section("What changed since last week", _changed),
     Section("Clients at risk", _at_risk),
-    Section("Clients waiting on us", _queue("agency", ["awaiting_agency", "oldest_wait_hours", "breached_open"],
-                                            "No client is waiting on us at this moment.")),
-    Section("We wait on clients", _queue("client", ["awaiting_client"],
-                                         "We are not waiting on any client at this moment.")),
-    Section("Approvals", _approvals),
-    Section("Feedback", _feedback),
+    Section("Clients waiting on us", _family(
+        "replies", ["awaiting_agency", "oldest_wait_hours", "breached_open"],
+        lambda con, ctx: replies.queue(con, ctx, "agency"), _QUEUE_COLUMNS, _HOURS,
+        "No client is waiting on us at this moment.")),
+    Section("We wait on clients", _family(
+        "replies", ["awaiting_client"], lambda con, ctx: replies.queue(con, ctx, "client"), _QUEUE_COLUMNS, _HOURS,
+        "We are not waiting on any client at this moment.")),
+    Section("Approvals", _family(
+        "approvals", ["pending", "overdue", "oldest_pending_days", "median_lag_days"], approvals.pending_list,
+        {"deliverable": "Deliverable", "client_name": "Client", "round": "Round", "age_days": "Waiting",
+         "approver": "Approver", "is_overdue": "Overdue"},
+        {"round": lambda v: f"{v:.0f}", "age_days": lambda v: f"{v:.0f} d"},
+        "No approval round is waiting on a client.")),
+    Section("Feedback", _family(
+        "feedback", ["responses", "nps", "csat", "detractors"], feedback.detractor_list,
+        {"received_on": "Received", "client_name": "Client", "scale": "Scale", "score": "Score",
+         "comment": "Comment"},
+        {"received_on": lambda v: f"{pd.Timestamp(v):%a %d %b}", "score": lambda v: f"{v:g}"},
+        "No detractor in this period.")),
 )
 # The section a page's link opens at (?present=1 on /approvals starts at the approvals).
 PAGE_SECTION = {"overview": 1, "clients": 3, "unanswered": 4, "approvals": 6, "feedback": 7}

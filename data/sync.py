@@ -324,7 +324,10 @@ def _sync_into(db: Path, settings: Settings, source: str | None, allow_partial: 
         outcome = first_sync(con, settings, source, recorded_at, allow_partial)
         if outcome.store_damaged:
             con.close()
-            store.set_aside(db)
+            kept = store.set_aside(db)
+            # The sheet rebuilds the data, not the deadline history: say where it now is.
+            print(f"warning: {db} was damaged; set aside as {kept.name} (its history of deadline moves stays "
+                  "there) and rebuilt from the source", file=sys.stderr)
             con = store.connect(db)
             outcome = run_sync(con, settings, source, recorded_at, allow_partial=allow_partial)
         if not outcome.ok:

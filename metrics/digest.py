@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import html
-import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -36,7 +35,7 @@ import pandas as pd
 from metrics import approvals, changes, deadlines, health, replies, summaries
 from metrics.catalogue import metric
 from metrics.context import Context, Filters, client_names, filter_options, snapshot
-from metrics.formats import is_missing, tile_change
+from metrics.formats import MISSING, NO_CHANGE, is_missing, tile_change
 from metrics.report import CliError, check_period, cli_as_of, cli_settings, pinned_db, question_arguments
 
 __all__ = ["AT_RISK", "CHANGE_ROWS", "TILES", "TREND_WEEKS", "URGENT_ROWS", "build_digest", "digest_data",
@@ -63,8 +62,8 @@ SECTIONS = ["Headline numbers", "What changed since last week", "Clients at risk
 
 def esc(value: Any) -> str:
     """Sheet text as HTML text (None/NaN as an em dash)."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "—"
+    if is_missing(value):
+        return MISSING
     return html.escape(str(value), quote=True)
 
 
@@ -80,8 +79,6 @@ def digest_data(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, Any]:
             tiles.append({"name": name, "label": m.label, "value": m.fmt(now.get(name)),
                           "change": tile_change(now.get(name), prev.get(name), m.format),
                           "better": m.better, "description": m.description})
-        board = health.client_health(snap, ctx)
-        scored = board[board["health_score"].notna()].sort_values(["health_score", "client_id"], kind="stable")
         pend = approvals.pending_list(snap, ctx)
         return {
             "as_of": ctx.as_of, "period_start": ctx.period_start, "period_end": ctx.period_end,
@@ -89,7 +86,7 @@ def digest_data(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, Any]:
             "loaded_at": snap.meta.get("loaded_at"), "last_week": changes.last_week(ctx).as_of,
             "tiles": tiles,
             "changes": {c.key: c.rows(snap, ctx) for c in changes.LISTS},
-            "at_risk": scored.head(AT_RISK).reset_index(drop=True),
+            "at_risk": health.lowest(snap, ctx, AT_RISK),
             "overdue": deadlines.overdue_list(snap, ctx),
             "queue": replies.queue(snap, ctx, "agency"),
             "overdue_approvals": pend[pend["is_overdue"]].reset_index(drop=True),
@@ -263,8 +260,8 @@ def _tile(t: dict[str, Any]) -> str:
     change = t["change"]
     if change is None:
         cls, text = "off", ""
-    elif change == "no change":
-        cls, text = "off", "no change"
+    elif change == NO_CHANGE:
+        cls, text = "off", NO_CHANGE
     else:
         up = change.startswith("+")
         cls = {"higher": "good" if up else "bad", "lower": "bad" if up else "good"}.get(t["better"] or "", "off")

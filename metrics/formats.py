@@ -75,8 +75,10 @@ def tile_change(now: Any, prev: Any, fmt: str) -> str | None:
     """A tile's change as the Weekly review and the digest write it: change(), or "no change"
     when it rounds to zero; None when either value is undefined."""
     delta = change(now, prev, fmt)
-    if delta is not None and delta.lstrip("+-").rstrip(" ptshd") in ("0", "0.0", "0.00"):
-        return NO_CHANGE
+    if delta is not None:
+        q = QUANTITIES[fmt]
+        if _half_up((float(now) - float(prev)) * q.scale, q.decimals) == 0:
+            return NO_CHANGE
     return delta
 
 

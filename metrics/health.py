@@ -60,6 +60,7 @@ __all__ = [
     "client_health",
     "health_breakdown",
     "health_context",
+    "lowest",
     "score_clients",
     "signal_scores",
     "voices_score",
@@ -139,8 +140,7 @@ def score_clients(signals: pd.DataFrame, weights: dict[str, float]) -> pd.DataFr
     most = most_lost[np.arange(n), first_max]
     out["main_issue"] = pd.Series(np.where(most > _EPS, np.array(SIGNALS, dtype=object)[first_max], None),
                                   index=out.index, dtype=object)
-    out["main_issue_label"] = [SIGNAL_LABELS.get(m, NO_MAIN_ISSUE) if isinstance(m, str) else NO_MAIN_ISSUE
-                               for m in out["main_issue"]]
+    out["main_issue_label"] = out["main_issue"].map(SIGNAL_LABELS).fillna(NO_MAIN_ISSUE).astype(object)
     return out
 
 
@@ -325,6 +325,13 @@ def _score_all(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
         scored[f"{s}_score"] = scored[s]
         cols += [f"{s}_score", f"{s}_weight", f"{s}_points_lost", f"{s}_reason"]
     return scored[cols].sort_values("client_id").reset_index(drop=True)
+
+
+def lowest(con: duckdb.DuckDBPyConnection, ctx: Context, n: int) -> pd.DataFrame:
+    """The n clients with the lowest health score (ties by client_id): the clients at risk."""
+    board = client_health(con, ctx)
+    scored = board[board["health_score"].notna()].sort_values(["health_score", "client_id"], kind="stable")
+    return scored.head(n).reset_index(drop=True)
 
 
 @per_load

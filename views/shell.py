@@ -143,7 +143,8 @@ def sync_now() -> SyncOutcome:
         with contextlib.suppress(duckdb.Error):
             damaged.close()
         kept = store.set_aside(Path(db))
-        log.warning("DuckDB file %s was damaged: set aside as %s and rebuilt", db, kept)
+        log.warning("DuckDB file %s was damaged: set aside as %s (its history of deadline moves stays there) "
+                    "and rebuilt", db, kept)
         outcome = _on_cursor(_connection(db), lambda cur: run_sync(cur, s))
     return outcome
 

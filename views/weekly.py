@@ -74,11 +74,15 @@ def tiles(con, ctx) -> None:
     common.kpi_tiles(TILES, now, prev, per_row=4)
 
 
+def _digest_now(ctx) -> str:
+    return digest.build_digest(shell.connection(), ctx)
+
+
 def digest_button(ctx) -> None:
     """The weekly review as one HTML file for these filters, built on click: the file reads
     through a snapshot of its own (the run's is released when the run ends), so it is the
     latest load at the click."""
-    st.download_button("Download weekly digest (HTML)", functools.partial(digest.build_digest, shell.connection(), ctx),
+    st.download_button("Download weekly digest (HTML)", functools.partial(_digest_now, ctx),
                        f"weekly-digest-{ctx.as_of_date:%Y-%m-%d}.html", "text/html", key="overview_digest",
                        icon=":material/download:",
                        help="This page as one HTML file for these filters: opens offline, prints as a clean A4 PDF.")
@@ -86,9 +90,7 @@ def digest_button(ctx) -> None:
 
 def lowest_health(con, ctx):
     """The AT_RISK clients with the lowest health score."""
-    board = health.client_health(con, ctx)
-    scored = board[board["health_score"].notna()].sort_values(["health_score", "client_id"], kind="stable")
-    return scored.head(AT_RISK).copy()
+    return health.lowest(con, ctx, AT_RISK)
 
 
 def clients_at_risk(con, ctx) -> None:

@@ -279,12 +279,6 @@ def client_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 # All of it lives in metrics/cache.py, keyed by the load.
 
 
-def data_version(con: duckdb.DuckDBPyConnection) -> tuple:
-    """Which file and which load (changes with every successful sync): what caches key on."""
-    with snapshot(con) as snap:
-        return snap.version
-
-
 def cached_base(build: Callable[[duckdb.DuckDBPyConnection, Context], pd.DataFrame]) -> Callable[..., pd.DataFrame]:
     """Cache what a mart needs before as_of is known, per (data version, settings).
 

@@ -23,7 +23,7 @@ import pandas as pd
 from data import store
 from data.settings import Settings, SettingsError, load_settings
 from metrics.catalogue import metric, summarize, summary_records
-from metrics.context import Context, parse_as_of, query_df, snapshot
+from metrics.context import Context, client_names, parse_as_of, snapshot
 from metrics.families import FAMILIES, family_marts
 from metrics.formats import plain
 from metrics.health import client_health
@@ -75,8 +75,9 @@ def _build_report(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, Any
     hist = {**records["history"], "syncs": recorded_syncs(con, ctx)}
     out["history"] = {k: plain(hist.get(k), metric(k).format) for k in HISTORY_KEYS}
 
-    clients = query_df(con, "SELECT client_id, client_name FROM clients ORDER BY client_id")
-    per_client = clients.copy()
+    names_by_id = client_names(con)  # cached per load; ordered by client_id
+    per_client = pd.DataFrame({"client_id": list(names_by_id), "client_name": list(names_by_id.values())},
+                              dtype=object)
     for fam in SUMMARY_KEYS:
         names = [name for (f, name) in CLIENT_KEYS.values() if f == fam and metric(name).expression]
         if not names:

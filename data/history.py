@@ -48,9 +48,12 @@ CREATE TABLE IF NOT EXISTS history_deliverables (
 );
 """
 
+# A deliverable is its tab and its id: the deliverables mart's kind → the tab it comes from.
+TAB_OF_KIND: dict[str, str] = {"milestone": "milestones", "project": "projects"}
+
 # The state of every deliverable the load counts, from the mart the same transaction built.
-_CURRENT = """
-SELECT CASE kind WHEN 'milestone' THEN 'milestones' ELSE 'projects' END AS tab, deliverable_id,
+_CURRENT = f"""
+SELECT CASE kind {" ".join(f"WHEN '{k}' THEN '{t}'" for k, t in TAB_OF_KIND.items())} END AS tab, deliverable_id,
        true AS counted, CAST(due_date AS DATE) AS due_date, project_id, client_id, slip_cause
 FROM mart_deliverables
 """

@@ -29,7 +29,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from data.history import TABLES
+from data.history import TAB_OF_KIND, TABLES
 from data.marts import CLIENTS_SQL, PROJECTS_SQL
 from metrics.cache import per_load
 from metrics.catalogue import summarize, summary_record
@@ -160,7 +160,7 @@ def _names(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     d = deliverables(con, ctx.shifted(filters=type(ctx.filters)()))
     delivered = d["delivered_date"].where(d["is_delivered"])
     return pd.DataFrame({
-        "deliverable_key": (d["kind"].astype(str) + "s/" + d["deliverable_id"].astype(str)).to_numpy(),
+        "deliverable_key": (d["kind"].map(TAB_OF_KIND) + "/" + d["deliverable_id"].astype(str)).to_numpy(),
         "deliverable_name": d["deliverable_name"].to_numpy(), "project_name": d["project_name"].to_numpy(),
         "delivered_date": delivered.to_numpy(), "baseline_due": d["baseline_due"].to_numpy(),
         "due_date": d["due_date"].to_numpy(),

@@ -145,10 +145,11 @@ def email_allowed(email: str, settings: Settings) -> bool:
 
 def gate(settings: Settings) -> None:
     """Let this session through, or draw the sign-in (or refusal) and st.stop()."""
+    stored = password_hash()
     if oidc_configured():
         _oidc_gate(settings)
-    elif password_hash():
-        _password_gate(password_hash())
+    elif stored:
+        _password_gate(stored)
     elif is_live(settings):
         st.warning(
             "**This dashboard is open to anyone who can reach it.** It shows your agency's live data and no "

@@ -38,6 +38,8 @@ SETTINGS_DOC: dict[str, str] = {
     "holidays_country": "country code for public holidays (holidays package)",
     "holidays": "the agency's own extra non-working dates",
     "date_order": "how slash dates are read when the workbook's locale does not say: DMY or MDY",
+    "date_format": "how the dashboard, its files and the digest write dates: DD.MM.YYYY, YYYY-MM-DD, DD/MM/YYYY or "
+                   "MM/DD/YYYY",
     "reply_sla_hours": "reply SLA in business hours: a number or a table by channel with `default`",
     "approval_sla_days": "working days an approval without due_by may wait before it is overdue",
     "column_map": "extra header, tab and value aliases (TOML shaped like data/columns.toml)",
@@ -46,6 +48,8 @@ SETTINGS_DOC: dict[str, str] = {
     "access": "who may sign in with OIDC: [access] allowed_emails and allowed_domains",
 }
 ACCESS_KEYS = ("allowed_emails", "allowed_domains")
+# How dates may be written on screen (the `date_format` setting); metrics/formats.py knows how.
+DATE_FORMATS = ("DD.MM.YYYY", "YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY")
 
 
 class SettingsError(ValueError):
@@ -63,6 +67,7 @@ class Settings:
     holidays_country: str | None = None
     holidays: tuple[dt.date, ...] = ()
     date_order: str = "DMY"
+    date_format: str = "DD.MM.YYYY"
     reply_sla_hours: dict[str, float] = field(default_factory=lambda: {"default": 8.0})
     approval_sla_days: float = 3
     column_map: str = ""
@@ -205,6 +210,11 @@ def parse_settings(raw: dict[str, Any], path: str | None = None) -> Settings:
         if order not in ("DMY", "MDY"):
             raise SettingsError(f"date_order: {raw['date_order']!r} must be \"DMY\" or \"MDY\"")
         kw["date_order"] = order
+    if "date_format" in raw:
+        written = str(raw["date_format"]).strip().upper()
+        if written not in DATE_FORMATS:
+            raise SettingsError(f"date_format: {raw['date_format']!r} must be one of {', '.join(DATE_FORMATS)}")
+        kw["date_format"] = written
     if "reply_sla_hours" in raw:
         sla = raw["reply_sla_hours"]
         if isinstance(sla, dict):

@@ -30,11 +30,12 @@ class Metric:
     label: str
     family: str  # deadlines, replies, approvals, feedback, history, health
     description: str
-    format: str  # int, pct, hours, days, score, float
+    format: str  # a formats.QUANTITIES name: int, pct, hours, days, shift, score, float
     expression: str | None = None  # SQL over the family's mart; None: computed in Python
-    unit: str = ""
+    unit: str = ""  # what a count counts, plural ("threads", "responses"): the base's words on a tile
     better: str | None = None  # "higher", "lower" or None: colours the change vs previous period
     flow: bool = False  # counts events in the period (can be trended by week)
+    base: str | None = None  # the metric counting what this one is over (its n), shown beside it
 
     def fmt(self, value: Any) -> str:
         return show(value, self.format)
@@ -57,148 +58,168 @@ APPROVED = "in_period AND decision = 'approved'"
 METRICS: tuple[Metric, ...] = (
     # --- deadline slippage (SPEC §4): mart = deliverables -----------------------------------
     Metric("delivered", "Delivered", "deadlines",
-           "Deliverables with delivered_date in the period (cancelled ones are left out).",
+           "Deliverables delivered in the period (cancelled ones are left out).",
            "int", _count("in_period"), "deliverables", flow=True),
     Metric("on_time_rate", "On-time rate", "deadlines",
-           "Share of the period's delivered deliverables that were on time: slip_days <= 0, where slip_days "
-           "is the working days from baseline_due (the deadline first agreed) to delivered_date.",
-           "pct", _share("on_time", "in_period"), better="higher", flow=True),
+           "Of the deliverables delivered in the period, the share delivered on time: no later than the first "
+           "agreed due date, counted in working days.",
+           "pct", _share("on_time", "in_period"), better="higher", flow=True, base="delivered"),
     Metric("median_slip_days", "Median slip", "deadlines",
-           "Median slip_days of the period's delivered deliverables: working days from baseline_due to "
-           "delivered_date (negative = early).",
-           "days", "median(slip_days) FILTER (WHERE in_period)", "working days", better="lower", flow=True),
+           "Median slip of the deliverables delivered in the period: working days from the first agreed due date "
+           "to delivery (negative = early).",
+           "shift", "median(slip_days) FILTER (WHERE in_period)", "working days", better="lower", flow=True),
     Metric("open_overdue", "Open overdue", "deadlines",
-           "Deliverables not delivered at as_of whose current due_date is before as_of's date.",
+           "Deliverables not delivered by the as-of moment whose current due date has passed.",
            "int", _count("overdue"), "deliverables", better="lower"),
     Metric("max_days_overdue", "Longest overdue", "deadlines",
-           "The largest days_overdue at as_of: working days from due_date to as_of's date.",
+           "The most working days any open deliverable is past its current due date.",
            "days", "max(days_overdue) FILTER (WHERE overdue)", "working days", better="lower"),
     Metric("rescheduled_open", "Rescheduled, open", "deadlines",
-           "Open deliverables whose due_date differs from baseline_due (the deadline moved).",
+           "Open deliverables whose current due date differs from the first agreed one (the deadline moved).",
            "int", _count("rescheduled AND NOT is_delivered"), "deliverables", better="lower"),
     Metric("late_delivered", "Delivered late", "deadlines",
-           "The period's delivered deliverables with slip_days > 0.",
+           "Deliverables delivered in the period after their first agreed due date.",
            "int", _count("in_period AND NOT on_time"), "deliverables", better="lower", flow=True),
     # --- replies (SPEC §5): mart = reply episodes ------------------------------------------
-    Metric("awaiting_agency", "Clients waiting on us", "replies",
-           "Open agency episodes at as_of: a client message that needs a reply and has had no later "
-           "agency message in its thread.",
-           "int", _count("side = 'agency' AND is_open"), "threads", better="lower"),
+    Metric("awaiting_agency", "Threads waiting on us", "replies",
+           "Conversation threads where the client's last message needs a reply and no agency message has "
+           "followed yet, at the as-of moment. One client can have several.",
+           "int", _count("side = 'agency' AND is_open"), "threads", better="lower", base="clients_awaiting_agency"),
+    Metric("clients_awaiting_agency", "Clients waiting on us", "replies",
+           "Distinct clients with at least one thread waiting on us.",
+           "int", "count(DISTINCT client_id) FILTER (WHERE side = 'agency' AND is_open)", "clients", better="lower"),
     Metric("oldest_wait_hours", "Longest wait", "replies",
-           "The largest wait_hours among open agency episodes: business hours from the opening client "
-           "message to as_of.",
+           "The longest a thread waiting on us has waited, in business hours (working days, within the "
+           "working window) from the client's message to the as-of moment.",
            "hours", "max(wait_hours) FILTER (WHERE side = 'agency' AND is_open)", "business hours",
            better="lower"),
     Metric("breached_open", "Waiting past SLA", "replies",
-           "Open agency episodes whose wait_hours already exceed the reply SLA of their channel.",
+           "Threads waiting on us that have already waited longer than the reply SLA of their channel.",
            "int", _count("side = 'agency' AND is_open AND breached"), "threads", better="lower"),
     Metric("median_response_hours", "Median response", "replies",
-           "Median response_hours of agency episodes opened in the period and answered: business hours "
-           "from the client's message to the first later agency message.",
+           "Median business hours from a client's message to our first reply, over the client requests opened in "
+           "the period and answered.",
            "hours", f"median(response_hours) FILTER (WHERE {_AGENCY_IN_PERIOD} AND NOT is_open)",
            "business hours", better="lower", flow=True),
-    Metric("p90_response_hours", "p90 response", "replies",
-           "90th percentile of response_hours of agency episodes opened in the period and answered.",
+    Metric("p90_response_hours", "Slowest 10% of responses", "replies",
+           "The response time (business hours) that 90% of the period's answered client requests beat: the slow "
+           "tail.",
            "hours", f"quantile_cont(response_hours, 0.9) FILTER (WHERE {_AGENCY_IN_PERIOD} AND NOT is_open)",
            "business hours", better="lower", flow=True),
     Metric("sla_breach_rate", "SLA breach rate", "replies",
-           "Of the agency episodes opened in the period, breached / (answered + open ones that already "
-           "breached); an episode breaches when its response_hours, or wait_hours while open, exceed the SLA.",
+           "Of the client requests opened in the period that were answered or have already waited past the SLA, "
+           "the share that took (or are taking) longer than the reply SLA.",
            "pct",
            f"{_count(f'{_AGENCY_IN_PERIOD} AND breached')}::DOUBLE / "
            f"nullif({_count(f'{_AGENCY_IN_PERIOD} AND (NOT is_open OR breached)')}, 0)",
-           better="lower", flow=True),
+           better="lower", flow=True, base="sla_requests"),
+    Metric("sla_requests", "Requests judged against the SLA", "replies",
+           "Client requests opened in the period that were answered or have already waited past the SLA: the "
+           "base of the SLA breach rate.",
+           "int", _count(f"{_AGENCY_IN_PERIOD} AND (NOT is_open OR breached)"), "requests", flow=True),
     Metric("episodes_opened", "Client requests", "replies",
-           "Agency episodes opened in the period: client messages that needed a reply and opened a wait.",
-           "int", _count(_AGENCY_IN_PERIOD), "threads", flow=True),
-    Metric("awaiting_client", "We wait on clients", "replies",
-           "Open client episodes at as_of: an agency message that needs a reply and has had no later "
-           "client message in its thread.",
-           "int", _count("side = 'client' AND is_open"), "threads", better="lower"),
+           "Client messages in the period that needed a reply and started a wait.",
+           "int", _count(_AGENCY_IN_PERIOD), "requests", flow=True),
+    Metric("awaiting_client", "Threads we wait on", "replies",
+           "Conversation threads where our last message asked the client something and the client has not "
+           "answered yet, at the as-of moment.",
+           "int", _count("side = 'client' AND is_open"), "threads", better="lower", base="clients_awaiting_client"),
+    Metric("clients_awaiting_client", "Clients we wait on", "replies",
+           "Distinct clients with at least one thread where we wait on them.",
+           "int", "count(DISTINCT client_id) FILTER (WHERE side = 'client' AND is_open)", "clients"),
     Metric("oldest_client_wait_hours", "Longest wait on a client", "replies",
-           "The largest wait_hours among open client episodes (business hours since our message).",
+           "The longest we have waited on a client's answer, in business hours since our message.",
            "hours", "max(wait_hours) FILTER (WHERE side = 'client' AND is_open)", "business hours"),
     Metric("agency_voices", "Agency voices", "replies",
-           "For a client and period: distinct senders of its out-messages. Many agency voices on one "
+           "For a client and period: how many different agency people wrote to the client. Many voices on one "
            "client is a warning sign: the client has no single point of contact.",
            "int", None, "people", better="lower"),
     Metric("client_voices", "Client voices", "replies",
-           "For a client and period: distinct senders of its in-messages.",
+           "For a client and period: how many different people wrote to us from the client's side.",
            "int", None, "people"),
     # --- approvals (SPEC §6): mart = approval rounds -----------------------------------------
     Metric("pending", "Pending approvals", "approvals",
-           "Approval rounds sent at or before as_of with no response at as_of.",
+           "Approval rounds sent to the client by the as-of moment and not answered yet.",
            "int", _count("NOT is_answered"), "rounds", better="lower"),
     Metric("overdue", "Overdue approvals", "approvals",
-           "Pending rounds past due_by (due_by < as_of's date) or, without due_by, waiting more than "
-           "approval_sla_days working days.",
+           "Pending rounds past the date the client promised to answer by or, without such a date, waiting more "
+           "than the approval SLA (working days).",
            "int", _count("is_overdue"), "rounds", better="lower"),
     Metric("oldest_pending_days", "Oldest pending", "approvals",
-           "The largest lag_days among pending rounds: working days from sent date to as_of's date.",
+           "The most working days a pending round has waited since it was sent.",
            "days", "max(lag_days) FILTER (WHERE NOT is_answered)", "working days", better="lower"),
     Metric("median_lag_days", "Median approval lag", "approvals",
-           "Median lag_days of rounds answered in the period: working days from the sent date to the "
-           "responded date.",
+           "Median working days from sending a round to the client's answer, over the rounds answered in the "
+           "period.",
            "days", "median(lag_days) FILTER (WHERE in_period)", "working days", better="lower", flow=True),
     Metric("first_round_approval_rate", "First-round approval", "approvals",
-           "Among deliverables approved in the period (a round with decision approved answered in the "
-           "period), the share approved in round 1.",
+           "Of the deliverables approved in the period, the share approved in round 1.",
            "pct",
            f"count(DISTINCT deliverable_key) FILTER (WHERE {APPROVED} AND round = 1)::DOUBLE / "
            f"nullif(count(DISTINCT deliverable_key) FILTER (WHERE {APPROVED}), 0)",
-           better="higher", flow=True),
+           better="higher", flow=True, base="approved_deliverables"),
+    Metric("approved_deliverables", "Deliverables approved", "approvals",
+           "Distinct deliverables with a round approved in the period: the base of the first-round approval rate.",
+           "int", f"count(DISTINCT deliverable_key) FILTER (WHERE {APPROVED})", "approved", flow=True),
     Metric("rounds_to_approval", "Rounds to approval", "approvals",
            "Average round number of the rounds approved in the period (1 = approved first time).",
            "float", f"avg(round) FILTER (WHERE {APPROVED})", "rounds", better="lower", flow=True),
     Metric("answered", "Rounds answered", "approvals",
-           "Approval rounds answered in the period.",
+           "Approval rounds the client answered in the period.",
            "int", _count("in_period"), "rounds", flow=True),
     # --- feedback (SPEC §7): mart = feedback responses ----------------------------------------
     Metric("responses", "Responses", "feedback",
-           "Feedback rows received in the period.",
+           "Feedback responses received in the period.",
            "int", _count("in_period"), "responses", flow=True),
     Metric("nps", "NPS", "feedback",
-           "100 × (share of NPS scores >= 9 − share of NPS scores <= 6) over the period's NPS responses; "
-           "null without an NPS response.",
+           "Net Promoter Score over the period's NPS responses: % of scores 9–10 minus % of scores 0–6, from "
+           "−100 to 100. Empty without an NPS response.",
            "score",
            f"100 * ({_count(NPS + ' AND score >= 9')} - {_count(NPS + ' AND score <= 6')})::DOUBLE / "
            f"nullif({_count(NPS)}, 0)",
-           better="higher", flow=True),
+           better="higher", flow=True, base="nps_responses"),
+    Metric("nps_responses", "NPS responses", "feedback",
+           "NPS responses received in the period: the base of the NPS.",
+           "int", _count(NPS), "responses", flow=True),
     Metric("csat", "CSAT", "feedback",
-           "100 × share of CSAT scores >= 4 over the period's CSAT responses; null without a CSAT response.",
+           "% of the period's CSAT responses scoring 4 or 5 (of 5). Empty without a CSAT response.",
            "score",
            f"100 * {_count(CSAT + ' AND score >= 4')}::DOUBLE / nullif({_count(CSAT)}, 0)",
-           better="higher", flow=True),
+           better="higher", flow=True, base="csat_responses"),
+    Metric("csat_responses", "CSAT responses", "feedback",
+           "CSAT responses received in the period: the base of the CSAT.",
+           "int", _count(CSAT), "responses", flow=True),
     Metric("avg_normalized_score", "Average score (0–100)", "feedback",
-           "Mean score normalised to 0–100 (NPS × 10, (CSAT − 1) × 25) over the period's responses, so both "
-           "scales share one axis.",
-           "score", "avg(normalized) FILTER (WHERE in_period)", "points", better="higher", flow=True),
+           "Average of the period's responses on one 0–100 axis (NPS × 10, (CSAT − 1) × 25), so both scales "
+           "can be compared.",
+           "score", "avg(normalized) FILTER (WHERE in_period)", "points", better="higher", flow=True,
+           base="responses"),
     Metric("detractors", "Detractors", "feedback",
-           "Responses in the period with an NPS score <= 6 or a CSAT score <= 2.",
+           "Responses in the period with an NPS score of 6 or less or a CSAT score of 2 or less.",
            "int", _count("in_period AND detractor"), "responses", better="lower", flow=True),
     # --- deadline history (SPEC §10): mart = deadline moves -------------------------------------
     Metric("syncs", "Recorded syncs", "history",
-           "Syncs recorded at or before as_of: each successful sync keeps every deliverable's due_date, "
-           "so the history starts with the first one (or with older copies loaded with --recorded-at).",
+           "Syncs recorded by the as-of moment. Each successful sync keeps every deliverable's due date, so the "
+           "history starts with the first one (or with older copies of the sheet loaded with their dates).",
            "int", None, "syncs"),
     Metric("deadline_moves", "Deadline moves", "history",
-           "Changes of a deliverable's due_date between two consecutive recorded syncs in which it counted "
-           "(loaded and not cancelled), recorded in the period (by the later sync's date).",
+           "Changes of a deliverable's due date between two consecutive recorded syncs, recorded in the period "
+           "(by the date of the later sync).",
            "int", _count("in_period"), "moves", better="lower", flow=True),
     Metric("moved_deliverables", "Deliverables moved", "history",
            "Distinct deliverables among the period's deadline moves.",
            "int", "count(DISTINCT deliverable_key) FILTER (WHERE in_period)", "deliverables", better="lower",
            flow=True),
     Metric("net_days_moved", "Net days moved", "history",
-           "Sum of days_moved over the period's deadline moves: working days from the old due_date to the "
-           "new one (negative when a deadline was brought forward).",
-           "int", "coalesce(sum(days_moved) FILTER (WHERE in_period), 0)", "working days", better="lower",
+           "Working days the period's deadline moves added up to, from each old due date to the new one "
+           "(a deadline brought forward counts negative).",
+           "shift", "coalesce(sum(days_moved) FILTER (WHERE in_period), 0)", "working days", better="lower",
            flow=True),
     # --- client health (SPEC §8) -------------------------------------------------------------
     Metric("health_score", "Health score", "health",
-           "0–100: the weighted mean of the client's signal scores (delivery, responsiveness, approvals, "
-           "feedback, voices) over the health window; a signal with no data is left out and the other "
-           "weights renormalised.",
+           "0–100: the weighted average of the client's signal scores (delivery, responsiveness, approvals, "
+           "feedback, single point of contact) over the last 90 days; a signal with no data is left out and the "
+           "other weights scaled up.",
            "score", None, "points", better="higher"),
 )
 
@@ -297,7 +318,8 @@ def summary_records(con: duckdb.DuckDBPyConnection, marts: dict[str, tuple[str, 
         rows = {row[0]: row[1:] for row in run_over(con, sql, {"_parts": table}, params, records=True)}
         for i, (key, _) in enumerate(items):
             # A part without rows has no group: what the metrics are over nothing (counts are 0).
-            values = rows.get(i) or [0 if m.format == "int" else None for m in metrics]
+            values = rows.get(i) or [0 if m.format == "int" or m.expression.startswith("coalesce(") else None
+                                     for m in metrics]
             out[key] = {m.name: _clean(v, m.format) for m, v in zip(metrics, values, strict=True)}
     return {key: out[key] for key in marts}
 

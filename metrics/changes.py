@@ -16,9 +16,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from metrics import approvals, deadlines, feedback, health, history, replies
+from metrics import approvals, deadlines, feedback, formats, health, history, replies
 from metrics.cache import per_load
 from metrics.context import Context
+from metrics.formats import DateFormat
 
 __all__ = ["LISTS", "WEEK_DAYS", "ChangeList", "approvals_became_overdue", "counts", "deadlines_moved",
            "health_drops", "last_week", "new_detractors", "newly_overdue", "sla_crossed", "this_week"]
@@ -137,8 +138,10 @@ def health_drops(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
 Escape = Callable[[str], str]  # how sheet text is made safe where the line is shown (markdown, HTML)
 
 
-def _d(v: Any) -> str:
-    return f"{v:%d %b}" if v is not None and not (isinstance(v, float) or v is pd.NaT) else "—"
+def _fell(before: Any, now: Any) -> str:
+    """A health change as points: whole ones, or one decimal when it rounds to nothing (never "-0")."""
+    whole = formats.change(now, before, "score")
+    return formats.change(now, before, "float") if whole in ("+0", None) else whole
 
 
 def _who(name: Any, person: Any, role: str, esc: Escape) -> str:
@@ -146,10 +149,12 @@ def _who(name: Any, person: Any, role: str, esc: Escape) -> str:
     return f"{esc(name) if isinstance(name, str) else '?'} · {person}"
 
 
-def _health_drop(r: Any, esc: Escape) -> str:
+def _health_drop(r: Any, esc: Escape, d: DateFormat) -> str:
     signal = esc(r.signal_label) if isinstance(r.signal_label, str) else "no single signal"
-    moved = "" if pd.isna(r.signal_before) else f" {r.signal_before:.0f} → {r.signal_now:.0f}"
-    return (f"{r.health_before:.0f} → {r.health_now:.0f} ({r.change:+.0f}), {signal}{moved} — "
+    moved = "" if pd.isna(r.signal_before) else \
+        f" {formats.show(r.signal_before, 'score')} → {formats.show(r.signal_now, 'score')}"
+    return (f"{formats.show(r.health_before, 'score')} → {formats.show(r.health_now, 'score')} "
+            f"({_fell(r.health_before, r.health_now)}), {signal}{moved} — "
             f"{_who(r.client_name, r.account_manager, 'account manager', esc)}")
 
 
@@ -157,27 +162,28 @@ class ChangeList(NamedTuple):
     key: str
     title: str
     rows: Callable[[duckdb.DuckDBPyConnection, Context], pd.DataFrame]
-    line: Callable[[Any, Escape], str]  # one row as a line, its sheet text passed through the escape
+    line: Callable[[Any, Escape, DateFormat], str]  # one row as a line: sheet text escaped, dates in the format
     empty: str
 
 
 # In the order they are shown; one wording for the page and the digest.
 LISTS: tuple[ChangeList, ...] = (
-    ChangeList("newly_overdue", "Newly overdue", newly_overdue, lambda r, esc: (
-        f"{esc(r.deliverable_name)}: due {_d(r.due_date)}, {r.days_overdue:.0f} wd over — "
+    ChangeList("newly_overdue", "Newly overdue", newly_overdue, lambda r, esc, d: (
+        f"{esc(r.deliverable_name)}: due {d.day(r.due_date)}, {formats.show(r.days_overdue, 'days')} over — "
         f"{_who(r.client_name, r.project_manager, 'PM', esc)}"), "Nothing newly overdue."),
-    ChangeList("deadlines_moved", "Deadlines moved", deadlines_moved, lambda r, esc: (
-        f"{esc(r.deliverable_name)}: {_d(r.old_due_date)} → {_d(r.new_due_date)} "
-        f"({r.days_moved:+.0f} wd{', ' + esc(r.slip_cause) if isinstance(r.slip_cause, str) else ''})"
+    ChangeList("deadlines_moved", "Deadlines moved", deadlines_moved, lambda r, esc, d: (
+        f"{esc(r.deliverable_name)}: {d.day(r.old_due_date)} → {d.day(r.new_due_date)} "
+        f"({formats.show(r.days_moved, 'shift')}{', ' + esc(r.slip_cause) if isinstance(r.slip_cause, str) else ''})"
         f" — {_who(r.client_name, r.project_manager, 'PM', esc)}"), "No deadline moved this week."),
-    ChangeList("sla_crossed", "Crossed the reply SLA", sla_crossed, lambda r, esc: (
-        f"{'waiting' if r.is_open else 'answered after'} {r.hours:.0f} h ({esc(r.channel)}) — "
+    ChangeList("sla_crossed", "Crossed the reply SLA", sla_crossed, lambda r, esc, d: (
+        f"{'waiting' if r.is_open else 'answered after'} {formats.show(r.hours, 'hours')} in business "
+        f"hours ({esc(r.channel)}) — "
         f"{_who(r.client_name, r.account_manager, 'account manager', esc)}"), "No thread crossed its SLA."),
-    ChangeList("approvals_became_overdue", "Approvals now overdue", approvals_became_overdue, lambda r, esc: (
-        f"{esc(r.deliverable)} round {r.round:.0f}: {r.lag_days:.0f} wd — "
+    ChangeList("approvals_became_overdue", "Approvals now overdue", approvals_became_overdue, lambda r, esc, d: (
+        f"{esc(r.deliverable)} round {r.round:.0f}: {formats.show(r.lag_days, 'days')} — "
         f"{_who(r.client_name, r.account_manager, 'account manager', esc)}"), "No approval became overdue."),
-    ChangeList("new_detractors", "New detractors", new_detractors, lambda r, esc: (
-        f"{esc(str(r.scale).upper())} {r.score:g} on {_d(r.received_on)} — "
+    ChangeList("new_detractors", "New detractors", new_detractors, lambda r, esc, d: (
+        f"{esc(str(r.scale).upper())} {r.score:g} on {d.day(r.received_on)} — "
         f"{_who(r.client_name, r.account_manager, 'account manager', esc)}"), "No detractor this week."),
     ChangeList("health_drops", "Health fell most", health_drops, _health_drop, "No client's health fell."),
 )

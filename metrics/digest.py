@@ -22,10 +22,9 @@ needs no network and no JavaScript.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import html
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +34,10 @@ import pandas as pd
 from metrics import approvals, changes, deadlines, health, replies, summaries
 from metrics.catalogue import metric
 from metrics.context import Context, Filters, client_names, filter_options, snapshot
-from metrics.formats import MISSING, NO_CHANGE, is_missing, tile_change
+from metrics.formats import MISSING, QUANTITIES, DateFormat, date_format, is_missing, show
 from metrics.report import CliError, check_period, cli_as_of, cli_settings, pinned_db, question_arguments
+from metrics.tiles import Tile, tile
+from metrics.vocabulary import term, text_frame
 
 __all__ = ["AT_RISK", "CHANGE_ROWS", "TILES", "TREND_WEEKS", "URGENT_ROWS", "build_digest", "digest_data",
            "main", "resolve_filters"]
@@ -73,16 +74,12 @@ def digest_data(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, Any]:
     """Everything the digest prints, from the metrics the Weekly review asks (one snapshot)."""
     with snapshot(con) as snap:
         now, prev = summaries.headline(snap, ctx)
-        tiles = []
-        for name in TILES:
-            m = metric(name)
-            tiles.append({"name": name, "label": m.label, "value": m.fmt(now.get(name)),
-                          "change": tile_change(now.get(name), prev.get(name), m.format),
-                          "better": m.better, "description": m.description})
+        tiles = [tile(name, now, prev) for name in TILES]
         pend = approvals.pending_list(snap, ctx)
         return {
             "as_of": ctx.as_of, "period_start": ctx.period_start, "period_end": ctx.period_end,
-            "period_days": ctx.period_days, "filters": ctx.filters, "names": client_names(snap),
+            "period_days": ctx.period_days, "filters": ctx.filters,
+            "dates": date_format(ctx.settings.date_format), "tz": ctx.tz, "names": client_names(snap),
             "loaded_at": snap.meta.get("loaded_at"), "last_week": changes.last_week(ctx).as_of,
             "tiles": tiles,
             "changes": {c.key: c.rows(snap, ctx) for c in changes.LISTS},
@@ -148,7 +145,7 @@ def at_risk_svg(rows: pd.DataFrame) -> str:
     return "".join(out)
 
 
-def trend_svg(dl: pd.DataFrame, rp: pd.DataFrame) -> str:
+def trend_svg(dl: pd.DataFrame, rp: pd.DataFrame, dates: DateFormat) -> str:
     """Two lines, 0–100 %: on-time delivery and reply SLA breaches per week; a tooltip per point."""
     width, height, left, right, top, bottom = 720, 300, 56, 16, 40, 44
     inset = 28  # the first and last week's labels stay inside the frame
@@ -169,7 +166,7 @@ def trend_svg(dl: pd.DataFrame, rp: pd.DataFrame) -> str:
                    f'<text x="{left - 6}" y="{py(v) + 4:.1f}" text-anchor="end" class="axis">{v:.0%}</text>')
     for i, w in enumerate(weeks):
         out.append(f'<text x="{px(i):.1f}" y="{height - bottom + 18}" text-anchor="middle" class="axis">'
-                   f'{pd.Timestamp(w):%d %b}</text>')
+                   f'{pd.Timestamp(w).strftime(dates.short)}</text>')
     out.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 6}" text-anchor="middle" class="axis">'
                f'Week starting</text>')
     x = left
@@ -195,7 +192,7 @@ def trend_svg(dl: pd.DataFrame, rp: pd.DataFrame) -> str:
         for i, v in enumerate(values):
             if is_missing(v):
                 continue
-            tip = f"Week of {pd.Timestamp(weeks[i]):%Y-%m-%d}\n{label}: {float(v):.0%}"
+            tip = f"Week of {dates.day(weeks[i])}\n{label}: {show(v, 'pct')}"
             out.append(f'<circle cx="{px(i):.1f}" cy="{py(float(v)):.1f}" r="5" fill="{color}">'
                        f'<title>{esc(tip)}</title></circle>')
     out.append("</svg>")
@@ -256,45 +253,42 @@ def _filters_text(filters: Filters, names: dict[str, str]) -> str:
     return "; ".join(parts) if parts else "none (every client, person and channel)"
 
 
-def _tile(t: dict[str, Any]) -> str:
-    change = t["change"]
+def _tile(t: Tile) -> str:
+    change = t.change
     if change is None:
         cls, text = "off", ""
-    elif change == NO_CHANGE:
-        cls, text = "off", NO_CHANGE
+    elif not t.arrow:
+        cls, text = "off", change
     else:
         up = change.startswith("+")
-        cls = {"higher": "good" if up else "bad", "lower": "bad" if up else "good"}.get(t["better"] or "", "off")
+        cls = {"higher": "good" if up else "bad", "lower": "bad" if up else "good"}.get(t.better, "off")
         text = ("▲ " if up else "▼ ") + change
-    return (f'<div class="tile" title="{esc(t["description"])}"><div class="label">{esc(t["label"])}</div>'
-            f'<div class="value">{esc(t["value"])}</div><div class="change {cls}">{esc(text) or "&nbsp;"}</div></div>')
+    return (f'<div class="tile" title="{esc(t.description)}"><div class="label">{esc(t.label)}</div>'
+            f'<div class="value">{esc(t.value)}</div><div class="change {cls}">{esc(text) or "&nbsp;"}</div></div>')
 
 
-def _table(rows: pd.DataFrame, columns: Sequence[tuple[str, str, Callable[[Any], str] | None]]) -> str:
-    """columns: (column, header, formatter for numbers or None for text)."""
-    head = "".join(f'<th class="num">{esc(h)}</th>' if f else f"<th>{esc(h)}</th>" for _, h, f in columns)
-    body = []
-    for rec in rows.to_dict("records"):
-        cells = "".join(f'<td class="num">{esc(f(rec[c]))}</td>' if f else f"<td>{esc(rec[c])}</td>"
-                        for c, _, f in columns)
-        body.append(f"<tr>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+def _table(rows: pd.DataFrame, columns: Sequence[str], data: dict[str, Any]) -> str:
+    """The columns in the one vocabulary: their terms' headers, values as the tiles write them."""
+    text = text_frame(rows, columns, data["dates"], tz=data["tz"])
+    numeric = [term(c).kind in QUANTITIES for c in columns]
+    head = "".join(f'<th class="num">{esc(h)}</th>' if n else f"<th>{esc(h)}</th>"
+                   for h, n in zip(text.columns, numeric, strict=True))
+    body = "".join("<tr>" + "".join(f'<td class="num">{esc(v)}</td>' if n else f"<td>{esc(v)}</td>"
+                                    for v, n in zip(r, numeric, strict=True)) + "</tr>"
+                   for r in text.itertuples(index=False))
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _num(fmt: str) -> Callable[[Any], str]:
-    return lambda v: "—" if is_missing(v) else fmt % float(v)
-
-
-def _urgent(title: str, rows: pd.DataFrame, columns: list, empty: str) -> str:
-    body = _table(rows.head(URGENT_ROWS), columns) if not rows.empty else f'<p class="empty">{esc(empty)}</p>'
+def _urgent(title: str, rows: pd.DataFrame, columns: list[str], empty: str, data: dict[str, Any]) -> str:
+    body = _table(rows.head(URGENT_ROWS), columns, data) if not rows.empty else f'<p class="empty">{esc(empty)}</p>'
     more = f'<p class="more">… and {len(rows) - URGENT_ROWS} more</p>' if len(rows) > URGENT_ROWS else ""
     return f"<h3>{title} ({len(rows)})</h3>{body}{more}"
 
 
-def _stamp(value: Any, as_of: pd.Timestamp) -> str:
+def _stamp(value: Any, data: dict[str, Any]) -> str:
     """The load's time in the agency's zone, to the minute (as written when it is not a time)."""
     try:
-        return f"{pd.Timestamp(value).tz_convert(as_of.tz):%a %d %b %Y %H:%M}"
+        return data["dates"].when(pd.Timestamp(value).tz_convert(data["as_of"].tz))
     except (TypeError, ValueError):
         return esc(value)
 
@@ -302,16 +296,17 @@ def _stamp(value: Any, as_of: pd.Timestamp) -> str:
 def render(data: dict[str, Any]) -> str:
     """The HTML of digest_data()'s numbers."""
     as_of: pd.Timestamp = data["as_of"]
-    period = f"{data['period_start']:%a %d %b %Y} – {data['period_end']:%a %d %b %Y} ({data['period_days']} days)"
+    d: DateFormat = data["dates"]
+    period = f"{d.span(data['period_start'], data['period_end'])} ({data['period_days']} days)"
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>Agency Pulse — weekly review as of {as_of:%Y-%m-%d}</title>",
+        f"<title>Agency Pulse — weekly review as of {d.day(as_of)}</title>",
         f"<style>{CSS}</style></head><body>",
         "<header><h1>Agency Pulse — Weekly review</h1>",
-        f'<p class="meta"><b>As of</b> {as_of:%a %d %b %Y %H:%M} ({esc(str(as_of.tz))}) · <b>Period</b> {period}</p>',
+        f'<p class="meta"><b>As of</b> {d.when(as_of)} ({esc(str(as_of.tz))}) · <b>Period</b> {period}</p>',
         f'<p class="meta"><b>Filters</b>: {_filters_text(data["filters"], data["names"])}</p>',
-        f'<p class="meta">Data loaded {_stamp(data["loaded_at"], as_of)}</p>' if data.get("loaded_at") else "",
+        f'<p class="meta">Data loaded {_stamp(data["loaded_at"], data)}</p>' if data.get("loaded_at") else "",
         "</header>",
         f'<section id="headline"><h2>{SECTIONS[0]}</h2><div class="tiles">',
         *(_tile(t) for t in data["tiles"]),
@@ -320,8 +315,8 @@ def render(data: dict[str, Any]) -> str:
     ]
     # what changed
     parts.append(f'<section id="changes"><h2>{SECTIONS[1]}</h2>')
-    parts.append(f'<p class="meta">Against {data["last_week"]:%a %d %b %H:%M}: what is new in the 7 days up to '
-                 f"{as_of:%a %d %b}. Each line names the client and who is responsible (PM for deadlines, "
+    parts.append(f'<p class="meta">Against {d.when(data["last_week"].tz_convert(as_of.tz))}: what is new in the 7 '
+                 f"days up to {d.day(as_of)}. Each line names the client and who is responsible (PM for deadlines, "
                  "account manager otherwise).</p><div class=\"lists\">")
     for c in changes.LISTS:
         rows = data["changes"][c.key]
@@ -329,7 +324,7 @@ def render(data: dict[str, Any]) -> str:
         if rows.empty:
             parts.append(f'<p class="empty">{c.empty}</p>')
         else:
-            parts.append("<ul>" + "".join(f"<li>{c.line(r, esc)}</li>" for r in rows.head(CHANGE_ROWS).itertuples())
+            parts.append("<ul>" + "".join(f"<li>{c.line(r, esc, d)}</li>" for r in rows.head(CHANGE_ROWS).itertuples())
                          + "</ul>")
             if len(rows) > CHANGE_ROWS:
                 parts.append(f'<p class="more">… and {len(rows) - CHANGE_ROWS} more</p>')
@@ -341,28 +336,22 @@ def render(data: dict[str, Any]) -> str:
     if lowest.empty:
         parts.append('<p class="empty">No client has a health score for these filters.</p>')
     else:
-        score = metric("health_score")
         parts.append(f'<h3>Lowest health scores (last {health.HEALTH_WINDOW_DAYS} days)</h3><figure style="margin:0">'
                      f"{at_risk_svg(lowest)}</figure>")
-        parts.append(_table(lowest, [("client_name", "Client", None), ("health_score", score.label, score.fmt),
-                                     ("main_issue_label", "Main issue", None),
-                                     ("main_reason", "Why (the main issue)", None)]))
+        parts.append(_table(lowest.assign(main_issue=lowest["main_issue_label"]),
+                            ["client_name", "health_score", "main_issue", "main_reason"], data))
     parts.append("</section>")
     # urgent
     parts.append(f'<section id="urgent"><h2>{SECTIONS[3]}</h2>')
-    parts.append(_urgent("Overdue deliverables, longest overdue first", data["overdue"], [
-        ("deliverable_name", "Deliverable", None), ("client_name", "Client", None),
-        ("days_overdue", "Overdue", _num("%.0f d")), ("project_manager", "Project manager", None)],
-        "No open deliverable is past its due date."))
-    parts.append(_urgent("Clients waiting on us, longest wait first", data["queue"], [
-        ("client_name", "Client", None), ("channel", "Channel", None), ("wait_hours", "Waiting", _num("%.1f h")),
-        ("owner", "Account manager", None),
-        ("breached", "Past SLA", lambda v: "yes" if v is True or v == 1 else "no")],
-        "No client message is waiting for a reply."))
-    parts.append(_urgent("Overdue approvals, oldest first", data["overdue_approvals"], [
-        ("deliverable", "Deliverable", None), ("client_name", "Client", None), ("round", "Round", _num("%.0f")),
-        ("age_days", "Waiting", _num("%.0f d")), ("approver", "Approver", None)],
-        "No approval round is past its deadline."))
+    parts.append(_urgent("Overdue deliverables, longest overdue first", data["overdue"],
+                         ["deliverable_name", "client_name", "days_overdue", "project_manager"],
+                         "No open deliverable is past its due date.", data))
+    parts.append(_urgent("Threads waiting on us, longest wait first", data["queue"],
+                         ["client_name", "channel", "wait_hours", "owner", "breached"],
+                         "No client message is waiting for a reply.", data))
+    parts.append(_urgent("Overdue approvals, oldest first", data["overdue_approvals"],
+                         ["deliverable", "client_name", "round", "age_days", "approver"],
+                         "No approval round is past its deadline.", data))
     parts.append("</section>")
     # trend
     dl, rp = data["trend_deadlines"], data["trend_replies"]
@@ -370,9 +359,10 @@ def render(data: dict[str, Any]) -> str:
     if dl["on_time_rate"].isna().all() and rp["sla_breach_rate"].isna().all():
         parts.append(f'<p class="empty">No delivery and no client request in the last {TREND_WEEKS} weeks.</p>')
     else:
-        parts.append(f'<figure style="margin:0">{trend_svg(dl, rp)}</figure>')
+        parts.append(f'<figure style="margin:0">{trend_svg(dl, rp, d)}</figure>')
     parts.append("</section>")
-    parts.append(f"<footer>Agency Pulse weekly digest, generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. "
+    parts.append(f"<footer>Agency Pulse weekly digest, generated {d.when(pd.Timestamp.now(tz=as_of.tz))} "
+                 f"({esc(str(as_of.tz))}). "
                  "Hover a bar or a point for its details. Definitions: the metric dictionary (docs/metrics.md)."
                  "</footer></body></html>")
     return "\n".join(p for p in parts if p)

@@ -1,8 +1,10 @@
-"""One formatter per quantity: how a count, a rate, hours, days or a score is written.
+"""One formatter per quantity: how a count, a rate, hours, days, a score or a date is written.
 
-A catalogue metric names its quantity (`Metric.format`); tiles, their change against the
-previous period, table columns, the text report and the JSON all ask this module, so one
-number reads the same everywhere.
+A catalogue metric or a table column (metrics/vocabulary.py) names its quantity; tiles,
+their change against the previous period, table cells, CSV files, the text report, the
+digest and the JSON all ask this module, so one number reads the same everywhere: counts
+and working days as integers ("14 wd"), business hours with one decimal ("96.7 h"), rates
+as whole percents, scores as whole points, and every date in the agency's `date_format`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,26 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["NO_CHANGE", "QUANTITIES", "Quantity", "change", "is_missing", "plain", "show", "tile_change"]
+__all__ = [
+    "DATE_FORMATS",
+    "MIN_BASE",
+    "NO_CHANGE",
+    "QUANTITIES",
+    "DateFormat",
+    "Quantity",
+    "change",
+    "count_of",
+    "date_format",
+    "is_missing",
+    "plain",
+    "rounded",
+    "show",
+    "small_sample",
+    "table_format",
+    "tile_change",
+    "too_few",
+    "too_few_text",
+]
 
 MISSING = "—"
 
@@ -26,17 +47,48 @@ class Quantity:
     unit: str = ""  # written after the number ("h", "d"); "%" for rates
     scale: float = 1.0  # a rate is stored 0–1 and shown 0–100
     change_unit: str = ""  # the unit of a change (a rate changes in points)
-    signed: bool = False  # negative values keep their sign in front (a slip ahead of time)
+    signed: bool = False  # a shift: always written with its sign ("+0 wd" too, as the grid writes it)
 
 
 QUANTITIES: dict[str, Quantity] = {q.name: q for q in (
     Quantity("int", 0),
     Quantity("pct", 0, "%", 100.0, change_unit="pts"),
-    Quantity("hours", 1, "h", change_unit="h"),
-    Quantity("days", 1, "d", change_unit="d", signed=True),
+    Quantity("hours", 1, "h", change_unit="h"),  # business hours: headers and tooltips say so
+    Quantity("days", 0, "wd", change_unit="wd"),  # working days: a duration (overdue, waiting)
+    Quantity("shift", 0, "wd", change_unit="wd", signed=True),  # working days a date moved: "+2 wd", "-1 wd"
     Quantity("score", 0),
-    Quantity("float", 2),
+    Quantity("float", 1),
 )}
+
+# The small-sample rule: a rate or a score over fewer cases than this is shown with its
+# base but neither coloured good/bad nor given a change arrow ("too few responses").
+MIN_BASE = 5
+
+
+def too_few(base: Any) -> bool:
+    """True when a rate's or a score's base (its n) is below MIN_BASE (an undefined base is 0)."""
+    return is_missing(base) or float(base) < MIN_BASE
+
+
+def small_sample(metric: Any, values: dict[str, Any]) -> bool:
+    """True when `metric` (a catalogue Metric) is a rate or a score whose base in `values` is below MIN_BASE."""
+    return bool(metric.base) and metric.format in ("pct", "score") and too_few(values.get(metric.base))
+
+
+# The singular of each word a base counts in (English; plural rules come with the translations).
+_SINGULAR = {"deliverables": "deliverable", "threads": "thread", "clients": "client", "responses": "response",
+             "requests": "request", "rounds": "round", "people": "person", "moves": "move", "syncs": "sync"}
+
+
+def count_of(n: Any, noun: str) -> str:
+    """A base as a tile writes it: "3 responses", "1 client"."""
+    k = 0 if is_missing(n) else int(n)
+    return f"{k:,} {_SINGULAR.get(noun, noun) if k == 1 else noun}"
+
+
+def too_few_text(noun: str) -> str:
+    """The change line of a tile whose base is below MIN_BASE."""
+    return f"too few {noun} to compare"
 
 
 def is_missing(value: Any) -> bool:
@@ -48,8 +100,8 @@ def show(value: Any, fmt: str) -> str:
     if is_missing(value):
         return MISSING
     q = QUANTITIES[fmt]
-    v = _half_up(float(value) * q.scale, q.decimals)
-    if q.signed and v < 0:
+    v = _half_up(float(value) * q.scale, q.decimals) + 0.0  # never "-0"
+    if q.signed:
         text = f"{v:+.{q.decimals}f}"
     else:
         text = f"{v:,.{q.decimals}f}"
@@ -58,12 +110,34 @@ def show(value: Any, fmt: str) -> str:
     return f"{text} {q.unit}" if q.unit else text
 
 
+def rounded(value: Any, fmt: str) -> float | None:
+    """A value as the quantity shows it, as a number: scaled (a rate to percent) and rounded half up.
+
+    Table cells hold this number (so a column still sorts) with `table_format` as their
+    printf pattern, which then writes exactly what `show` writes.
+    """
+    if is_missing(value):
+        return None
+    q = QUANTITIES[fmt]
+    return _half_up(float(value) * q.scale, q.decimals) + 0.0
+
+
+def table_format(fmt: str) -> str:
+    """The printf pattern of a table column holding `rounded` values: the same text as `show`
+    (without the thousands separator, which a grid cannot add)."""
+    q = QUANTITIES[fmt]
+    number = f"%{'+' if q.signed else ''}.{q.decimals}f"
+    if q.unit == "%":
+        return number + "%%"
+    return f"{number} {q.unit}" if q.unit else number
+
+
 def change(now: Any, prev: Any, fmt: str) -> str | None:
     """now − prev as a tile's change ("+3", "-5 pts", "+1.5 h"); None when either is undefined."""
     if is_missing(now) or is_missing(prev):
         return None
     q = QUANTITIES[fmt]
-    d = _half_up((float(now) - float(prev)) * q.scale, q.decimals)
+    d = _half_up((float(now) - float(prev)) * q.scale, q.decimals) + 0.0
     text = f"{d:+,.{q.decimals}f}"
     return f"{text} {q.change_unit}" if q.change_unit else text
 
@@ -104,3 +178,45 @@ def _half_up(value: float, decimals: int) -> float:
     if math.isnan(value) or math.isinf(value):
         return value
     return float(Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class DateFormat:
+    """One way of writing dates (the `date_format` setting), in the notations each drawer needs."""
+
+    name: str  # as written in pulse.toml
+    strftime: str  # Python: tiles, captions, the report, the digest, CSV files
+    moment: str  # the grid's date columns (moment.js tokens)
+    short: str  # a chart's date axis: day and month (strftime / d3 tokens)
+
+    def day(self, value: Any) -> str:
+        """A date (or the date of a datetime) in this format; undefined is an em dash."""
+        if is_missing(value) or value is pd.NaT:
+            return MISSING
+        return pd.Timestamp(value).strftime(self.strftime)
+
+    def moment_time(self) -> str:
+        return self.moment + " HH:mm"
+
+    def when(self, value: Any) -> str:
+        """A moment to the minute (in whatever zone `value` is in: pass agency time)."""
+        if is_missing(value) or value is pd.NaT:
+            return MISSING
+        return pd.Timestamp(value).strftime(self.strftime + " %H:%M")
+
+    def span(self, start: Any, end: Any) -> str:
+        """A period: "26.11.2026 – 02.12.2026"."""
+        return f"{self.day(start)} – {self.day(end)}"
+
+
+DATE_FORMATS: dict[str, DateFormat] = {f.name: f for f in (
+    DateFormat("DD.MM.YYYY", "%d.%m.%Y", "DD.MM.YYYY", "%d.%m"),
+    DateFormat("YYYY-MM-DD", "%Y-%m-%d", "YYYY-MM-DD", "%m-%d"),
+    DateFormat("DD/MM/YYYY", "%d/%m/%Y", "DD/MM/YYYY", "%d/%m"),
+    DateFormat("MM/DD/YYYY", "%m/%d/%Y", "MM/DD/YYYY", "%m/%d"),
+)}
+
+
+def date_format(name: str) -> DateFormat:
+    """The DateFormat of a `date_format` setting (the default, DD.MM.YYYY, for an unknown one)."""
+    return DATE_FORMATS.get(name, DATE_FORMATS["DD.MM.YYYY"])

@@ -57,7 +57,10 @@ __all__ = [
 
 SIDES: tuple[str, ...] = ("agency", "client")
 # Open episodes by business hours waited; "d" is one working window (calendar.daily_hours).
-AGE_BUCKETS: tuple[str, ...] = ("< 4 h", "4–8 h", "8–24 h", "1–3 d", "> 3 d")
+# How long an open thread has waited, in business time: a working day is the working window
+# (9 business hours by default), so the buckets follow it rather than the clock's 24 hours.
+AGE_BUCKETS: tuple[str, ...] = ("under 4 h", "4 h to 1 working day", "1–2 working days", "2–5 working days",
+                                "5+ working days")
 
 EPISODE_COLUMNS: tuple[str, ...] = (
     "episode_id", "side", "thread_id", "opened_by", "opened_at", "answered_at", "answered_by", "is_open",
@@ -74,11 +77,11 @@ QUEUE_COLUMNS: tuple[str, ...] = (
 def _age_bucket(wait_hours: np.ndarray, is_open: np.ndarray, day_hours: float) -> pd.Series:
     """Label open episodes by business hours waited (missing for answered ones).
 
-    Lower bounds are inclusive except "> 3 d" (strictly more than three working days).
-    Checked from the top down, so a working day shorter than 8 h still reads sensibly.
+    Lower bounds are inclusive, in business hours: 4 h, one working day (day_hours), two and
+    five working days. Checked from the top down, so a working day shorter than 4 h still reads sensibly.
     """
     w = np.nan_to_num(wait_hours, nan=0.0)
-    code = np.select([w > 3 * day_hours, w >= day_hours, w >= 8, w >= 4], [4, 3, 2, 1], default=0)
+    code = np.select([w >= 5 * day_hours, w >= 2 * day_hours, w >= day_hours, w >= 4], [4, 3, 2, 1], default=0)
     # Taken in Arrow: building 300k Python strings for pandas costs ten times more.
     labels = pc.take(pa.array(AGE_BUCKETS, pa.large_string()), pa.array(code, mask=~np.asarray(is_open, bool)))
     return pd.Series(pd.array(labels, dtype="str"))

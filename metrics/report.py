@@ -73,7 +73,8 @@ def _build_report(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, Any
     for fam, keys in SUMMARY_KEYS.items():
         out[fam] = {k: plain(records[fam].get(k), metric(k).format) for k in keys}
     hist = {**records["history"], "syncs": recorded_syncs(con, ctx)}
-    out["history"] = {k: plain(hist.get(k), metric(k).format) for k in HISTORY_KEYS}
+    # Every history number is a whole count or a sum of whole working days: JSON integers.
+    out["history"] = {k: plain(hist.get(k), "int") for k in HISTORY_KEYS}
 
     names_by_id = client_names(con)  # cached per load; ordered by client_id
     per_client = pd.DataFrame({"client_id": list(names_by_id), "client_name": list(names_by_id.values())},

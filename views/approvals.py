@@ -18,7 +18,6 @@ TILES = ["pending", "overdue", "oldest_pending_days", "median_lag_days", "first_
          "rounds_to_approval"]
 OVERDUE, WAITING, MUTED = "#d9480f", "#74c0fc", "#a5c8ee"
 MAX_BARS = 30
-DATE = "ddd DD MMM YYYY"
 
 
 con, ctx = common.open_page("approvals")
@@ -27,7 +26,8 @@ st.caption("What is stuck with the client: approval rounds waiting for an answer
 
 now = common.summary_tiles(("approvals",), TILES)
 
-period_label = f"{ctx.period_start:%d %b} – {ctx.period_end:%d %b %Y}"
+d = common.dates()
+period_label = d.span(ctx.period_start, ctx.period_end)
 sla = ctx.settings.approval_sla_days
 by_client = approvals.lag_by_client(con, ctx)
 
@@ -42,13 +42,14 @@ def lag_chart():
     total = len(rows)
     rows = rows.head(MAX_BARS)
     ids, labels = common.client_axis(rows)
-    rate = [f"{r:.0%}" if pd.notna(r) else "—" for r in rows["first_round_approval_rate"]]
-    custom = list(zip(ids, labels, rows["answered"], rate, strict=True))
+    rate = [metric("first_round_approval_rate").fmt(r) for r in rows["first_round_approval_rate"]]
+    lag = [metric("median_lag_days").fmt(v) for v in rows["median_lag_days"]]
+    custom = list(zip(ids, labels, rows["answered"], rate, lag, strict=True))
     fig = fg.Figure(fg.Bar(
         x=rows["median_lag_days"], y=ids, orientation="h", customdata=custom, textposition="outside",
         text=[metric("median_lag_days").fmt(v) for v in rows["median_lag_days"]], cliponaxis=False,
         marker_color=[OVERDUE if v > sla else WAITING for v in rows["median_lag_days"]],
-        hovertemplate="<b>%{customdata[1]}</b><br>Median lag: %{x} working days"
+        hovertemplate="<b>%{customdata[1]}</b><br>Median lag: %{customdata[4]}"
                       "<br>Rounds answered: %{customdata[2]}<br>First-round approval: %{customdata[3]}"
                       "<extra></extra>",
     ))
@@ -98,14 +99,14 @@ def week_chart():
     weeks = max(12, -(-ctx.period_days // 7))
     trend = approvals.approval_trend(con, ctx, weeks)
     if trend.empty or not (trend["answered"] > 0).any():
-        st.info(f"No approval round was answered in the {weeks} weeks up to {ctx.as_of_date:%d %b %Y}.",
+        st.info(f"No approval round was answered in the {weeks} weeks up to {d.day(ctx.as_of_date)}.",
                 icon=":material/hourglass_empty:")
         return
     starts = pd.to_datetime(trend["week"])
     ends = starts + pd.Timedelta(days=6)
     lag = [metric("median_lag_days").fmt(v) for v in trend["median_lag_days"]]
     rounds = [metric("rounds_to_approval").fmt(v) for v in trend["rounds_to_approval"]]
-    custom = list(zip(starts.dt.strftime("%Y-%m-%d"), starts.dt.strftime("%d %b"), ends.dt.strftime("%d %b %Y"),
+    custom = list(zip(starts.dt.strftime("%Y-%m-%d"), [d.day(x) for x in starts], [d.day(x) for x in ends],
                       lag, rounds, strict=True))
     in_period = starts.dt.date >= ctx.period_start
     week = "Week %{customdata[1]} – %{customdata[2]}<br>"
@@ -123,7 +124,7 @@ def week_chart():
     ), secondary_y=True)
     fig.update_layout(title=f"First-round approval rate by week (last {weeks} weeks; this period in dark blue)",
                       bargap=0.25)
-    fig.update_xaxes(title="Week starting", tickformat="%d %b", tickvals=starts)
+    fig.update_xaxes(title="Week starting", tickformat=d.short, tickvals=starts)
     fig.update_yaxes(title="Rounds answered", rangemode="tozero", secondary_y=False)
     fig.update_yaxes(title="Approved in round 1 (% of approved)", tickformat=".0%", range=[0, 1.05], dtick=0.25,
                      showgrid=False, secondary_y=True)
@@ -146,80 +147,26 @@ st.subheader("Waiting for the client")
 pending = approvals.pending_list(con, ctx)
 # Overdue first, then the longest wait (display order only; the list itself is oldest first).
 pending = pending.sort_values(["is_overdue", "age_days", "sent_at"], ascending=[False, False, True], kind="stable")
-pending_cols = ["is_overdue", "client_name", "project_name", "deliverable", "round", "approver", "sent_at",
-                "due_by", "age_days", "project_manager", "account_manager", "approval_id", "client_id",
-                "project_id", "deliverable_key", "sent_date"]
-common.table(
-    pending[pending_cols], key="approvals_pending", download="pending-approvals",
-    column_config={
-        "is_overdue": st.column_config.CheckboxColumn("Overdue", help=common.help_for("overdue")),
-        "client_name": st.column_config.TextColumn("Client"),
-        "project_name": st.column_config.TextColumn("Project"),
-        "deliverable": st.column_config.TextColumn("Deliverable", width="medium"),
-        "round": st.column_config.NumberColumn("Round", format="%d"),
-        "approver": st.column_config.TextColumn("Approver"),
-        "sent_at": st.column_config.DatetimeColumn("Sent", format="ddd DD MMM YYYY HH:mm", timezone=ctx.tz,
-                                                   width="medium"),
-        "due_by": st.column_config.DateColumn(
-            "Due by", format=DATE, width="medium",
-            help=f"The answer date agreed with the client. Blank: overdue after {sla:g} working days."),
-        "age_days": st.column_config.NumberColumn("Waiting", format="%d wd",
-                                                  help="Working days from the sent date to the as-of date."),
-        "project_manager": st.column_config.TextColumn("Project manager"),
-        "account_manager": st.column_config.TextColumn("Account manager"),
-        "approval_id": None, "client_id": None, "project_id": None, "deliverable_key": None, "sent_date": None,
-    },
-)
+common.table(pending, key="approvals_pending", download="pending-approvals",
+             columns=["is_overdue", "client_name", "project_name", "deliverable", "round", "approver", "sent_at",
+                      "due_by", "age_days", "project_manager", "account_manager"],
+             csv_extra=["approval_id", "client_id", "project_id"])
+st.caption(f"A round without a due-by date is overdue after {sla:g} working days.")
 
 st.subheader("Rounds per deliverable")
 st.caption("Every deliverable with a round sent by the as-of date (not only this period), most rounds first.")
 per = approvals.rounds_per_deliverable(con, ctx)
 per = per.sort_values(["rounds", "days_to_approval", "first_sent_date"], ascending=[False, False, False],
                       kind="stable")
-per_cols = ["client_name", "project_name", "deliverable", "rounds", "approved", "approved_round", "final_decision",
-            "first_sent_date", "approved_date", "days_to_approval", "last_round", "client_id", "project_id",
-            "deliverable_key"]
-common.table(
-    per[per_cols], key="approvals_rounds", download="approval-rounds-per-deliverable",
-    column_config={
-        "client_name": st.column_config.TextColumn("Client"),
-        "project_name": st.column_config.TextColumn("Project"),
-        "deliverable": st.column_config.TextColumn("Deliverable", width="medium"),
-        "rounds": st.column_config.NumberColumn("Rounds so far", format="%d"),
-        "approved": st.column_config.CheckboxColumn("Approved?"),
-        "approved_round": st.column_config.NumberColumn("Approved in round", format="%d",
-                                                        help="The first round answered approved."),
-        "final_decision": st.column_config.TextColumn("Latest decision",
-                                                      help="The latest round's decision; blank while it is pending."),
-        "first_sent_date": st.column_config.DateColumn("First sent", format=DATE),
-        "approved_date": st.column_config.DateColumn("Approved on", format=DATE),
-        "days_to_approval": st.column_config.NumberColumn(
-            "To approval", format="%d wd",
-            help="Working days from the first round's sent date to the approval."),
-        "last_round": None, "client_id": None, "project_id": None, "deliverable_key": None,
-    },
-)
+common.table(per, key="approvals_rounds", download="approval-rounds-per-deliverable",
+             columns=["client_name", "project_name", "deliverable", "rounds", "approved", "approved_round",
+                      "final_decision", "first_sent_date", "approved_date", "days_to_approval"],
+             csv_extra=["client_id", "project_id"])
 
 with st.expander("Per-client numbers (table)"):
-    client_cols = ["client_name", "pending", "overdue", "oldest_pending_days", "answered", "median_lag_days",
-                   "first_round_approval_rate", "rounds_to_approval", "client_id"]
-    common.table(
-        by_client[client_cols], key="approvals_by_client", download="approvals-by-client",
-        column_config={
-            "client_name": st.column_config.TextColumn("Client"),
-            **{n: st.column_config.NumberColumn(metric(n).label, format="%d", help=common.help_for(n))
-               for n in ("pending", "overdue", "answered")},
-            "oldest_pending_days": st.column_config.NumberColumn(metric("oldest_pending_days").label, format="%d wd",
-                                                                 help=common.help_for("oldest_pending_days")),
-            "median_lag_days": st.column_config.NumberColumn(metric("median_lag_days").label, format="%.1f wd",
-                                                             help=common.help_for("median_lag_days")),
-            "first_round_approval_rate": st.column_config.ProgressColumn(
-                metric("first_round_approval_rate").label, format="percent", min_value=0, max_value=1,
-                help=common.help_for("first_round_approval_rate")),
-            "rounds_to_approval": st.column_config.NumberColumn(metric("rounds_to_approval").label, format="%.2f",
-                                                                help=common.help_for("rounds_to_approval")),
-            "client_id": st.column_config.TextColumn("Client id"),
-        },
-    )
+    common.table(by_client, key="approvals_by_client", download="approvals-by-client",
+                 columns=["client_name", "pending", "overdue", "oldest_pending_days", "answered", "median_lag_days",
+                          "approved_deliverables", "first_round_approval_rate", "rounds_to_approval"],
+                 csv_extra=["client_id"])
 st.caption(f"wd = working days ({', '.join(ctx.settings.workdays)}, holidays excluded). "
-           f"Numbers as of {ctx.as_of:%a %d %b %Y %H:%M}; the period is {period_label}.")
+           f"Numbers as of {d.when(ctx.as_of.tz_convert(ctx.tz))}; the period is {period_label}.")

@@ -13,7 +13,6 @@ import dataclasses
 import streamlit as st
 
 from metrics import approvals, deadlines, feedback, health, history, replies, summaries
-from metrics.catalogue import metric
 from views import common
 from views import figures as fg
 
@@ -67,12 +66,12 @@ def feedback_chart(monthly):
     return common.style(fig, height=320, legend=False)
 
 
-def section_table(df, key, columns, empty):
+def section_table(df, key, columns, empty, labels=None):
     """A small evidence table, or a one-line all-clear when it is empty."""
     if df.empty:
         st.success(empty, icon=":material/check_circle:")
         return
-    common.table(df[list(columns)], key=key, page_size=10, column_config=columns)
+    common.table(df, key=key, columns=columns, labels=labels, page_size=10, rows=10)
 
 
 con, ctx = common.open_page("clients")
@@ -123,93 +122,44 @@ else:
         else:
             common.chart(breakdown_chart(bd), key="clients_breakdown_chart")
     with right:
-        common.table(bd[["label", "score", "effective_weight", "points_lost", "reason"]], key="clients_breakdown",
-                     column_config={
-                         "label": st.column_config.TextColumn("Signal"),
-                         "score": st.column_config.ProgressColumn(
-                             "Score", min_value=0, max_value=100, format="%.0f", color="auto", width=120,
-                             help="0–100 over the health window; blank: no data (left out of the health score)."),
-                         "effective_weight": st.column_config.NumberColumn(
-                             "Weight", format="percent", width=80,
-                             help="The signal's share of this client's score: its weight in pulse.toml over the "
-                                  "sum of the weights of the signals with data."),
-                         "points_lost": st.column_config.NumberColumn(
-                             "Points lost", format="%.1f", width=100,
-                             help="Weight × (100 − score): how far this signal pulled the score below 100."),
-                         "reason": st.column_config.TextColumn("Reason", width="large"),
-                     })
+        common.table(bd.rename(columns={"label": "signal_label", "score": "signal_score", "reason": "signal_reason"}),
+                     key="clients_breakdown",
+                     columns=["signal_label", "signal_score", "effective_weight", "points_lost", "signal_reason"])
 
     # --- the evidence ---------------------------------------------------------------------------
     st.subheader("Deadlines and approvals")
     d1, d2 = st.columns(2, gap="large")
     with d1:
         st.markdown("**Open overdue deliverables**")
-        section_table(deadlines.overdue_list(con, cctx), "clients_overdue", {
-            "deliverable_name": st.column_config.TextColumn("Deliverable"),
-            "project_name": st.column_config.TextColumn("Project"),
-            "due_date": st.column_config.DateColumn("Due", format="YYYY-MM-DD"),
-            "days_overdue": st.column_config.NumberColumn("Overdue", format="%.0f d",
-                                                          help="Working days past the current due date."),
-            "project_manager": st.column_config.TextColumn("Project manager"),
-            "slip_cause": st.column_config.TextColumn("Slip cause"),
-        }, "No open deliverable is past its due date.")
+        section_table(deadlines.overdue_list(con, cctx), "clients_overdue",
+                      ["deliverable_name", "project_name", "due_date", "days_overdue", "project_manager", "slip_cause"],
+                      "No open deliverable is past its due date.")
         st.markdown(f"**Delivered in the last {WINDOW} days**, latest first")
         done = deadlines.slip_distribution(con, wctx)
         done = done.sort_values(["delivered_date", "deliverable_id"], ascending=[False, True], kind="stable")
-        section_table(done, "clients_delivered", {
-            "deliverable_name": st.column_config.TextColumn("Deliverable"),
-            "project_name": st.column_config.TextColumn("Project"),
-            "baseline_due": st.column_config.DateColumn("First agreed", format="YYYY-MM-DD"),
-            "delivered_date": st.column_config.DateColumn("Delivered", format="YYYY-MM-DD"),
-            "slip_days": st.column_config.NumberColumn(
-                "Slip", format="%+.0f d", help="Working days from the first agreed date to delivery (− = early)."),
-            "on_time": st.column_config.CheckboxColumn("On time"),
-            "slip_cause": st.column_config.TextColumn("Slip cause"),
-        }, f"Nothing delivered in the last {WINDOW} days.")
+        section_table(done, "clients_delivered",
+                      ["deliverable_name", "project_name", "baseline_due", "delivered_date", "slip_days", "on_time",
+                       "slip_cause"], f"Nothing delivered in the last {WINDOW} days.")
         st.markdown("**Deadline moves**, newest first (every recorded move up to as of)")
-        section_table(history.move_list(con, cctx, False), "clients_moves", {
-            "deliverable_name": st.column_config.TextColumn("Deliverable"),
-            "period_date": st.column_config.DateColumn("Moved on", format="YYYY-MM-DD"),
-            "old_due_date": st.column_config.DateColumn("From", format="YYYY-MM-DD"),
-            "new_due_date": st.column_config.DateColumn("To", format="YYYY-MM-DD"),
-            "days_moved": st.column_config.NumberColumn("Moved by", format="%+.0f wd",
-                                                        help="Working days from the old due date to the new one."),
-            "slip_cause": st.column_config.TextColumn("Cause"),
-            "project_manager": st.column_config.TextColumn("Project manager"),
-        }, "No recorded deadline move for this client.")
+        section_table(history.move_list(con, cctx, False), "clients_moves",
+                      ["deliverable_name", "period_date", "old_due_date", "new_due_date", "days_moved", "slip_cause",
+                       "project_manager"], "No recorded deadline move for this client.")
     with d2:
         st.markdown("**Pending approvals**, oldest first")
-        section_table(approvals.pending_list(con, cctx), "clients_pending", {
-            "deliverable": st.column_config.TextColumn("Deliverable"),
-            "project_name": st.column_config.TextColumn("Project"),
-            "round": st.column_config.NumberColumn("Round", format="%d"),
-            "sent_date": st.column_config.DateColumn("Sent", format="YYYY-MM-DD"),
-            "due_by": st.column_config.DateColumn("Due by", format="YYYY-MM-DD"),
-            "age_days": st.column_config.NumberColumn("Waiting", format="%.0f d",
-                                                      help="Working days since the round was sent."),
-            "is_overdue": st.column_config.CheckboxColumn("Overdue", help=common.help_for("overdue")),
-            "approver": st.column_config.TextColumn("Approver"),
-        }, "No approval round is waiting for this client.")
+        section_table(approvals.pending_list(con, cctx), "clients_pending",
+                      ["deliverable", "project_name", "round", "sent_date", "due_by", "age_days", "is_overdue",
+                       "approver"], "No approval round is waiting for this client.")
 
     st.subheader("Waiting threads")
     q1, q2 = st.columns(2, gap="large")
-    queue_columns = {
-        "opened_local": st.column_config.DatetimeColumn("Since", format="YYYY-MM-DD HH:mm"),
-        "sender": st.column_config.TextColumn("Opened by"),
-        "channel": st.column_config.TextColumn("Channel"),
-        "project_name": st.column_config.TextColumn("Project"),
-        "wait_hours": st.column_config.NumberColumn("Waiting", format="%.1f h",
-                                                    help="Business hours since the message."),
-        "breached": st.column_config.CheckboxColumn("Past SLA"),
-        "thread_id": st.column_config.TextColumn("Thread"),
-    }
+    queue_columns = ["opened_local", "sender", "channel", "project_name", "wait_hours", "breached", "thread_id"]
     with q1:
         st.markdown("**The client waits on us**, longest first")
         section_table(replies.queue(con, cctx, "agency"), "clients_queue_agency", queue_columns,
                       "No client message is waiting for our reply.")
     with q2:
         st.markdown("**We wait on the client**, longest first")
-        client_cols = {k: v for k, v in queue_columns.items() if k != "breached"}
+        client_cols = [c for c in queue_columns if c != "breached"]
         section_table(replies.queue(con, cctx, "client"), "clients_queue_client", client_cols,
                       "None of our questions is waiting for the client.")
 
@@ -225,33 +175,14 @@ else:
         st.markdown(f"**Responses in the last {WINDOW} days**, newest first")
         resp = feedback.responses(con, wctx)
         resp = resp[resp["in_period"]].sort_values(["period_date", "response_id"], ascending=False)
-        section_table(resp, "clients_feedback", {
-            "received_on": st.column_config.DateColumn("Received", format="YYYY-MM-DD"),
-            "scale": st.column_config.TextColumn("Scale"),
-            "score": st.column_config.NumberColumn("Score", format="%.0f"),
-            "normalized": st.column_config.ProgressColumn(
-                "Score (0–100)", min_value=0, max_value=100, format="%.0f", color="auto",
-                help=common.help_for("avg_normalized_score")),
-            "respondent": st.column_config.TextColumn("Respondent"),
-            "comment": st.column_config.TextColumn("Comment", width="large"),
-        }, f"No feedback response in the last {WINDOW} days.")
+        section_table(resp, "clients_feedback",
+                      ["received_on", "scale", "score", "normalized", "respondent", "comment"],
+                      f"No feedback response in the last {WINDOW} days.")
 
     # --- every client -----------------------------------------------------------------------------
     st.subheader("All clients by health")
     st.caption(f"Lowest first. Signal scores are 0–100 over the last {WINDOW} days; blank = no data.")
     table = ranked.assign(main_issue=ranked["main_issue_label"])
-    config = {
-        "client_name": st.column_config.TextColumn("Client"),
-        "client_id": st.column_config.TextColumn("Id", width=70),
-        "account_manager": st.column_config.TextColumn("Account manager"),
-        "tier": st.column_config.TextColumn("Tier", width=60),
-        "health_score": st.column_config.ProgressColumn(
-            metric("health_score").label, min_value=0, max_value=100, format="%.0f", color="auto",
-            help=common.help_for("health_score")),
-        "main_issue": st.column_config.TextColumn("Main issue", help="The signal that lost the most points."),
-    }
-    for s in health.SIGNALS:
-        config[f"{s}_score"] = st.column_config.ProgressColumn(
-            health.SIGNAL_LABELS[s], min_value=0, max_value=100, format="%.0f", color="auto",
-            help=health.SIGNAL_DEFINITIONS[s])
-    common.table(table[list(config)], key="clients_ranking", column_config=config, download="client-health")
+    columns = ["client_name", "account_manager", "tier", "health_score", "main_issue",
+               *(f"{s}_score" for s in health.SIGNALS)]
+    common.table(table, key="clients_ranking", columns=columns, download="client-health", csv_extra=["client_id"])

@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from data import store
-from metrics import formats, quality, summaries
+from metrics import formats, quality, summaries, tiles, vocabulary
 from metrics.catalogue import metric
 from metrics.context import Context
 from views import figures as fg
@@ -58,7 +58,7 @@ def no_data(con: duckdb.DuckDBPyConnection) -> None:
     status = quality.sync_status(con)
     if status["last_status"] == "failed":
         when = pd.Timestamp(status["last_at"])
-        st.error(f"No data yet: the sync at {when:%Y-%m-%d %H:%M} UTC failed: "
+        st.error(f"No data yet: the sync at {moment(when)} failed: "
                  f"{md_escape(str(status['last_error']))}", icon=":material/sync_problem:")
     else:
         st.info("No data yet: no workbook has been loaded into this dashboard.", icon=":material/database:")
@@ -78,8 +78,9 @@ def summary_tiles(families: tuple[str, ...], names: Sequence[str], per_row: int 
 def page_header(title: str, ctx: Context, con: duckdb.DuckDBPyConnection) -> None:
     """Title, the period and as-of line, and the data stamp (with a failed-sync warning)."""
     st.title(title)
-    period = f"{ctx.period_start:%a %d %b} – {ctx.period_end:%a %d %b %Y}"
-    bits = [f"Period **{period}** ({ctx.period_days} days)", f"as of **{ctx.as_of:%a %d %b %Y %H:%M}** ({ctx.tz})"]
+    d = dates()
+    bits = [f"Period **{d.span(ctx.period_start, ctx.period_end)}** ({ctx.period_days} days)",
+            f"as of **{d.when(ctx.as_of.tz_convert(ctx.tz))}** ({ctx.tz})"]
     if ctx.filters.active:
         bits.append("filtered")
     st.caption(" · ".join(bits))
@@ -93,32 +94,27 @@ def data_stamp(con: duckdb.DuckDBPyConnection) -> None:
     good = status["good_at"]
     title = meta.get("title") or meta.get("source") or "workbook"
     if good is not None:
-        st.caption(f"Data: {md_escape(title)} · last good sync {pd.Timestamp(good):%Y-%m-%d %H:%M} UTC")
+        st.caption(f"Data: {md_escape(title)} · last good sync {moment(good)}")
     if status["last_status"] == "failed":
         when = pd.Timestamp(status["last_at"])
-        kept = f"showing the last good data from {pd.Timestamp(good):%Y-%m-%d %H:%M} UTC" if good else "no data yet"
-        st.warning(f"The last sync ({when:%Y-%m-%d %H:%M} UTC) failed: {md_escape(str(status['last_error']))}. "
+        kept = f"showing the last good data from {moment(good)}" if good else "no data yet"
+        st.warning(f"The last sync ({moment(when)}) failed: {md_escape(str(status['last_error']))}. "
                    f"{kept.capitalize()}.", icon=":material/sync_problem:")
 
 
 def kpi_tiles(names: Sequence[str], now: dict[str, Any], prev: dict[str, Any] | None = None,
               per_row: int | None = None) -> None:
-    """One tile per catalogue metric: value, change vs the previous period, definition on hover."""
+    """One tile per catalogue metric (metrics/tiles.py: label with its base, value, change vs the
+    previous period, definition on hover); a small sample's change is grey and has no arrow."""
     per_row = per_row or len(names)
     for start in range(0, len(names), per_row):
         row = names[start:start + per_row]
         for col, name in zip(st.columns(len(row)), row, strict=True):
-            m = metric(name)
-            value = now.get(name)
-            delta = formats.tile_change(value, prev.get(name), m.format) if prev is not None else None
-            color = {"higher": "normal", "lower": "inverse"}.get(m.better or "", "off")
-            arrow = "auto"
-            if delta == formats.NO_CHANGE:
-                color, arrow = "off", "off"
-            note = (" Change: against the previous period of the same length." if m.flow
-                    else " Change: against the same moment one period earlier.") if delta is not None else ""
-            col.metric(m.label, m.fmt(value), delta=delta, delta_color=color, delta_arrow=arrow,
-                       help=m.description + note, border=True)
+            t = tiles.tile(name, now, prev)
+            color = {"higher": "normal", "lower": "inverse"}.get(t.better or "", "off")
+            arrow = "auto" if t.arrow else "off"
+            col.metric(t.label, t.value, delta=t.change, delta_color=color, delta_arrow=arrow, help=t.description,
+                       border=True)
 
 
 TITLE_PX = 44  # the title's band at the top of a chart (17 px text and its padding)
@@ -207,29 +203,78 @@ def _on_select(key: str, dimension: str) -> None:
         st.session_state[k] = v
 
 
-def table(df: pd.DataFrame, key: str, column_config: dict[str, Any] | None = None, page_size: int = 100,
-          download: str | None = None, height: int | str = "auto") -> None:
-    """A sortable table that never sends more than one page of rows to the browser.
+TABLE_ROWS = 25  # rows a table shows whole before it scrolls inside itself
+ROW_PX = 35  # the grid's own row height
+WRAP_ROW_PX = 72  # a row tall enough for long text to wrap onto three lines (the grid wraps above 64 px)
 
-    Every grid of the app is drawn here. Cells show sheet text exactly as written; the grid's own
+
+def dates() -> formats.DateFormat:
+    """The agency's date format (setting `date_format`)."""
+    return formats.date_format(shell.settings().date_format)
+
+
+def moment(value: Any) -> str:
+    """A recorded moment (a sync's time, stored in UTC) in agency time and the date format."""
+    ts = pd.Timestamp(value)
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts
+    return dates().when(ts.tz_convert(shell.settings().timezone))
+
+
+def table(df: pd.DataFrame, key: str, columns: Sequence[str] | None = None, *, labels: dict[str, str] | None = None,
+          download: str | None = None, csv_extra: Sequence[str] = (), page_size: int = 100,
+          rows: int = TABLE_ROWS) -> None:
+    """A sortable table in the one vocabulary: every column a term of metrics/vocabulary.py.
+
+    Headers, tooltips and number formats come from the term (a page may reword a header with
+    `labels`, never a format), so a quantity reads the same in every table, tile and CSV file.
+    Up to `rows` rows show whole; long text wraps; a cell opens in full on click. No more than
+    one page of rows goes to the browser. Cells show sheet text exactly as written; the grid's own
     toolbar CSV export (which would write `=HYPERLINK(...)` as a live formula) is switched off in
     .streamlit/config.toml (client.disableDataExport), so tables export only through the
-    "Download CSV" button below, escaped by csv_safe.
+    "Download CSV" button below: the same headers, values as shown (plus the `csv_extra` columns,
+    ids a spreadsheet can join on), escaped by csv_safe.
     """
     if df.empty:
         st.info("Nothing to show for these filters.", icon=":material/filter_alt:")
         return
+    columns = list(df.columns if columns is None else columns)
     pages = max(1, -(-len(df) // page_size))
     shown = df
     if pages > 1:
         page = st.pagination(pages, key=f"{key}_page")
         shown = df.iloc[(page - 1) * page_size: page * page_size]
         st.caption(f"Rows {(page - 1) * page_size + 1:,}–{min(page * page_size, len(df)):,} of {len(df):,}")
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=column_config, key=key, height=height)
+    tz = shell.settings().timezone
+    grid = vocabulary.display_frame(shown, columns, labels, tz)
+    wrap = any(vocabulary.term(c).kind == "long" for c in columns)
+    row_px = WRAP_ROW_PX if wrap else ROW_PX
+    st.dataframe(grid, hide_index=True, width="stretch", key=key, placeholder=formats.MISSING,
+                 column_config={vocabulary.header(c, labels): _column(c, labels) for c in columns},
+                 row_height=row_px, height=38 + row_px * min(len(grid), rows) + 2)
     if download:
         # Built on click, not on every rerun: a page's tables would cost a CSV each per interaction.
-        st.download_button("Download CSV", functools.partial(csv_safe, df), f"{download}.csv", "text/csv",
-                           key=f"{key}_csv", icon=":material/download:")
+        st.download_button("Download CSV", functools.partial(_csv, df, [*columns, *csv_extra], labels, dates(), tz),
+                           f"{download}.csv", "text/csv", key=f"{key}_csv", icon=":material/download:")
+
+
+def _column(name: str, labels: dict[str, str] | None) -> Any:
+    """A grid column from its term: label, tooltip, and the quantity's one format."""
+    t = vocabulary.term(name)
+    label, help_ = vocabulary.header(name, labels), t.help or None
+    if t.kind in formats.QUANTITIES:
+        return st.column_config.NumberColumn(label, help=help_, format=formats.table_format(t.kind))
+    if t.kind == "date":
+        return st.column_config.DateColumn(label, help=help_, format=dates().moment)
+    if t.kind == "datetime":
+        return st.column_config.DatetimeColumn(label, help=help_, format=dates().moment_time())
+    if t.kind == "flag":
+        return st.column_config.CheckboxColumn(label, help=help_)
+    return st.column_config.TextColumn(label, help=help_, width="large" if t.kind == "long" else None)
+
+
+def _csv(df: pd.DataFrame, columns: list[str], labels: dict[str, str] | None, date_format: formats.DateFormat,
+         tz: str) -> bytes:
+    return csv_safe(vocabulary.export_frame(df, columns, date_format, labels, tz))
 
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

@@ -46,22 +46,13 @@ report = quality.tab_report(con)
 problems = report[report["status"].isin(["missing_tab", "missing_columns"])] if len(report) else report
 for msg in problems.get("message", []):
     st.error(msg, icon=":material/table_chart:")
-common.table(
-    report,
-    key="data_tabs",
-    column_config={
-        "tab": "Tab",
-        "source_title": "Source tab",
-        "status": "Status",
-        "rows_read": st.column_config.NumberColumn("Rows read"),
-        "loaded": st.column_config.NumberColumn("Loaded"),
-        "rejected": st.column_config.NumberColumn("Rejected"),
-        "warnings": st.column_config.NumberColumn("Warnings"),
-        "missing_columns": "Missing columns",
-        "ignored_columns": "Ignored columns",
-        "message": "Note",
-    },
-)
+TAB_STATUS = {"loaded": "loaded", "missing_tab": "tab missing", "missing_columns": "required columns missing",
+              "absent_optional": "optional tab absent"}
+if len(report):
+    report = report.assign(tab_status=report["status"].map(lambda v: TAB_STATUS.get(v, v)))
+common.table(report, key="data_tabs",
+             columns=["tab", "source_title", "tab_status", "rows_read", "loaded", "rejected", "warnings",
+                      "missing_columns", "ignored_columns", "message"])
 
 st.subheader("Rejected rows and warnings")
 rej_all = quality.rejects(con)
@@ -78,25 +69,18 @@ rej = rej[rej["severity"].isin(severity or [])]
 if rej.empty:
     st.success("Nothing rejected: every row of the workbook is in use.", icon=":material/check_circle:")
 else:
-    common.table(
-        rej,
-        key="data_rejects",
-        page_size=200,
-        download="rejected-rows",
-        column_config={
-            "tab": "Tab",
-            "sheet_row": st.column_config.NumberColumn("Sheet row", format="%d",
-                                                       help="Row number as you see it in the sheet (header = 1)"),
-            "column": "Column",
-            "value": "Value",
-            "reason": st.column_config.TextColumn("Reason", width="large"),
-            "severity": "Kind",
-        },
-    )
+    rej = rej.assign(severity_text=rej["severity"].map({"error": "rejected", "warning": "warning"}))
+    common.table(rej, key="data_rejects", page_size=200, download="rejected-rows",
+                 columns=["tab", "sheet_row", "column", "value", "reason", "severity_text"])
 
 st.subheader("Sync history")
-common.table(quality.sync_history(con, 50), key="data_history", column_config={
-    "error": st.column_config.TextColumn("Error", width="large")})
+history = quality.sync_history(con, 50)
+if len(history):
+    history = history.assign(sync_result=history["status"].map({"ok": "loaded", "failed": "failed"}),
+                             source_kind=history["kind"])
+common.table(history, key="data_history",
+             columns=["sync_id", "started_at", "finished_at", "source", "source_kind", "sync_result", "rows_loaded",
+                      "rows_rejected", "warnings", "error"])
 
 st.subheader("Start your own sheet")
 st.markdown(

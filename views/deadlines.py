@@ -38,19 +38,20 @@ st.caption("What slipped: deliveries measured against the deadline first agreed 
 
 now = common.summary_tiles(("deadlines",), TILES)
 
-period_label = f"{ctx.period_start:%d %b} – {ctx.period_end:%d %b %Y}"
+d = common.dates()
+period_label = d.span(ctx.period_start, ctx.period_end)
 
 
 def week_chart():
     weeks = max(12, -(-ctx.period_days // 7))
     trend = deadlines.deadline_trend(con, ctx, weeks)
     if trend.empty or not (trend["delivered"] > 0).any():
-        st.info(f"Nothing was delivered in the {weeks} weeks up to {ctx.as_of_date:%d %b %Y}, "
+        st.info(f"Nothing was delivered in the {weeks} weeks up to {d.day(ctx.as_of_date)}, "
                 "so there is no on-time rate to chart.", icon=":material/event_available:")
         return
     starts = pd.to_datetime(trend["week"])
     ends = starts + pd.Timedelta(days=6)
-    custom = list(zip(starts.dt.strftime("%Y-%m-%d"), starts.dt.strftime("%d %b"), ends.dt.strftime("%d %b %Y"),
+    custom = list(zip(starts.dt.strftime("%Y-%m-%d"), [d.day(x) for x in starts], [d.day(x) for x in ends],
                       strict=True))
     in_period = starts.dt.date >= ctx.period_start
     fig = fg.make_subplots(specs=[[{"secondary_y": True}]])
@@ -65,7 +66,7 @@ def week_chart():
         hovertemplate="Week %{customdata[1]} – %{customdata[2]}<br>On time: %{y:.0%}<extra></extra>",
     ), secondary_y=True)
     fig.update_layout(title=f"On-time rate by week (last {weeks} weeks; this period in dark blue)", bargap=0.25)
-    fig.update_xaxes(title="Week starting", tickformat="%d %b", tickvals=starts)
+    fig.update_xaxes(title="Week starting", tickformat=d.short, tickvals=starts)
     fig.update_yaxes(title="Deliverables delivered", rangemode="tozero", secondary_y=False)
     fig.update_yaxes(title="On time (% of delivered)", tickformat=".0%", range=[0, 1.05], dtick=0.25, showgrid=False,
                      secondary_y=True)
@@ -117,7 +118,7 @@ def bars_by(dimension: str, measure: str, key: str, click: str | None):
     ids = rows[id_col].astype(object).where(rows[id_col].notna(), None)
     ys = [i if i is not None else NOT_SET for i in ids]
     labels = [common.plot_text(n) if n is not None and not pd.isna(n) else NOT_SET for n in names]
-    rate = [f"{r:.0%}" if pd.notna(r) else "—" for r in rows["on_time_rate"]]
+    rate = [metric("on_time_rate").fmt(r) for r in rows["on_time_rate"]]
     slip = [metric("median_slip_days").fmt(v) for v in rows["median_slip_days"]]
     custom = list(zip([i or "" for i in ids], labels, rows["delivered"], rate, slip, rows["late_delivered"],
                       rows["open_overdue"], strict=True))
@@ -174,78 +175,28 @@ with st.expander(f"Per-{GROUPS[group][0].lower()} numbers (table)"):
                   "max_days_overdue", "rescheduled_open"]
     if group == "client_name":
         group_cols.append("client_id")
-    common.table(
-        per_group[group_cols], key="deadlines_by_group_table", download=f"deadlines-by-{GROUPS[group][1]}",
-        column_config={
-            group: st.column_config.TextColumn(GROUPS[group][0]),
-            "client_id": st.column_config.TextColumn("Client id"),
-            **{n: st.column_config.NumberColumn(metric(n).label, format="%d", help=common.help_for(n))
-               for n in ("delivered", "late_delivered", "open_overdue", "rescheduled_open")},
-            "on_time_rate": st.column_config.ProgressColumn(metric("on_time_rate").label, format="percent",
-                                                            min_value=0, max_value=1,
-                                                            help=common.help_for("on_time_rate")),
-            "median_slip_days": st.column_config.NumberColumn(metric("median_slip_days").label, format="%+.1f wd",
-                                                              help=common.help_for("median_slip_days")),
-            "max_days_overdue": st.column_config.NumberColumn(metric("max_days_overdue").label, format="%d wd",
-                                                              help=common.help_for("max_days_overdue")),
-        },
-    )
+    common.table(per_group, key="deadlines_by_group_table", download=f"deadlines-by-{GROUPS[group][1]}",
+                 columns=group_cols)
 
 # --- the items behind the numbers -----------------------------------------------------------
 st.subheader("Open overdue deliverables")
 overdue = deadlines.overdue_list(con, ctx)
-overdue_cols = ["client_name", "project_name", "deliverable_name", "project_manager", "owner", "baseline_due",
-                "due_date", "days_overdue", "rescheduled", "slip_cause", "client_id", "project_id",
-                "deliverable_id", "kind", "account_manager", "slip_days"]
-common.table(
-    overdue[overdue_cols], key="deadlines_overdue", download="overdue-deliverables",
-    column_config={
-        "client_name": st.column_config.TextColumn("Client"),
-        "project_name": st.column_config.TextColumn("Project"),
-        "deliverable_name": st.column_config.TextColumn("Deliverable", width="medium"),
-        "project_manager": st.column_config.TextColumn("Project manager"),
-        "owner": st.column_config.TextColumn("Owner"),
-        "baseline_due": st.column_config.DateColumn("First agreed due", format="ddd DD MMM YYYY"),
-        "due_date": st.column_config.DateColumn("Current due", format="ddd DD MMM YYYY"),
-        "days_overdue": st.column_config.NumberColumn("Days overdue", format="%d wd",
-                                                      help=metric("max_days_overdue").description),
-        "rescheduled": st.column_config.CheckboxColumn("Rescheduled?",
-                                                       help=common.help_for("rescheduled_open")),
-        "slip_cause": st.column_config.TextColumn("Slip cause"),
-        "client_id": None, "project_id": None, "deliverable_id": None, "kind": None, "account_manager": None,
-        "slip_days": None,
-    },
-)
+common.table(overdue, key="deadlines_overdue", download="overdue-deliverables",
+             columns=["client_name", "project_name", "deliverable_name", "project_manager", "owner", "baseline_due",
+                      "due_date", "days_overdue", "rescheduled", "slip_cause"],
+             labels={"owner": "Owner"}, csv_extra=["client_id", "project_id", "deliverable_id", "kind"])
 
 st.subheader("Rescheduled deadlines")
 open_only = st.toggle("Open deliverables only", value=True, key="deadlines_resched_open",
                       help="Off: every deliverable whose deadline moved, delivered ones included.")
 moved = deadlines.rescheduled_list(con, ctx, open_only)
 moved_cols = ["client_name", "project_name", "deliverable_name", "project_manager", "baseline_due", "due_date",
-              "moved_days", "delivered_date", "is_delivered", "overdue", "slip_cause", "client_id", "project_id",
-              "deliverable_id", "kind", "owner", "account_manager", "slip_days"]
-common.table(
-    moved[moved_cols], key="deadlines_rescheduled", download="rescheduled-deadlines",
-    column_config={
-        "client_name": st.column_config.TextColumn("Client"),
-        "project_name": st.column_config.TextColumn("Project"),
-        "deliverable_name": st.column_config.TextColumn("Deliverable", width="medium"),
-        "project_manager": st.column_config.TextColumn("Project manager"),
-        "baseline_due": st.column_config.DateColumn("First agreed due", format="ddd DD MMM YYYY"),
-        "due_date": st.column_config.DateColumn("Current due", format="ddd DD MMM YYYY"),
-        "moved_days": st.column_config.NumberColumn(
-            "Moved by", format="%+d wd",
-            help="Working days from the first agreed due date to the current one (positive = pushed back)."),
-        "delivered_date": None if open_only else st.column_config.DateColumn("Delivered", format="ddd DD MMM YYYY"),
-        "is_delivered": None if open_only else st.column_config.CheckboxColumn("Delivered?"),
-        "overdue": st.column_config.CheckboxColumn("Overdue?", help=common.help_for("open_overdue")),
-        "slip_cause": st.column_config.TextColumn("Slip cause"),
-        "client_id": None, "project_id": None, "deliverable_id": None, "kind": None, "owner": None,
-        "account_manager": None, "slip_days": None,
-    },
-)
+              "moved_days", *([] if open_only else ["delivered_date"]), "overdue_flag", "slip_cause"]
+common.table(moved.rename(columns={"overdue": "overdue_flag"}), key="deadlines_rescheduled",
+             download="rescheduled-deadlines", columns=moved_cols,
+             csv_extra=["client_id", "project_id", "deliverable_id", "kind"])
 # --- the slip ledger: what the history of due dates says (views/ledger.py) --------------------
 ledger.draw(con, ctx)
 
 st.caption(f"wd = working days ({', '.join(ctx.settings.workdays)}, holidays excluded). "
-           f"Numbers as of {ctx.as_of:%a %d %b %Y %H:%M}; the period is {period_label}.")
+           f"Numbers as of {d.when(ctx.as_of.tz_convert(ctx.tz))}; the period is {period_label}.")

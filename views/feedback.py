@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from metrics import feedback
+from metrics import feedback, formats
 from metrics.catalogue import metric
 from views import common
 from views import figures as fg
@@ -110,54 +110,20 @@ with right:
 if len(by_client):
     with st.expander(f"Scores per client ({len(by_client)})", icon=":material/table:"):
         ranked = by_client.sort_values(["score_last_90d", "client_name"], na_position="last", kind="stable")
-        common.table(ranked, key="feedback_client_table", download="feedback-per-client", column_config={
-            "client_id": st.column_config.TextColumn("ID"),
-            "client_name": st.column_config.TextColumn("Client"),
-            "account_manager": st.column_config.TextColumn("Account manager"),
-            "tier": st.column_config.TextColumn("Tier"),
-            "responses": st.column_config.NumberColumn("Responses", format="%d", help=common.help_for("responses")),
-            "nps": st.column_config.NumberColumn("NPS", format="%.0f", help=common.help_for("nps")),
-            "csat": st.column_config.NumberColumn("CSAT", format="%.0f", help=common.help_for("csat")),
-            "avg_normalized_score": st.column_config.NumberColumn(
-                "Avg score, period", format="%.0f", help=common.help_for("avg_normalized_score")),
-            "detractors": st.column_config.NumberColumn("Detractors", format="%d", help=common.help_for("detractors")),
-            "score_last_90d": st.column_config.ProgressColumn(
-                f"Score, last {TREND_DAYS} days", format="%.0f", min_value=0, max_value=100,
-                help=f"Average normalised score (0–100) of the {TREND_DAYS} days ending on the as-of date."),
-            "score_prev_90d": st.column_config.NumberColumn(
-                f"Previous {TREND_DAYS} days", format="%.0f", help=f"The same for the {TREND_DAYS} days before."),
-            "score_change": st.column_config.NumberColumn("Change", format="%+.0f",
-                                                          help="Last 90 days minus the previous 90 days."),
-            "last_score": st.column_config.NumberColumn("Last score", format="%d"),
-            "last_scale": st.column_config.TextColumn("Last scale"),
-            "last_normalized": None,
-            "last_received_on": st.column_config.DateColumn("Last response", format="D MMM YYYY"),
-        })
+        common.table(ranked, key="feedback_client_table", download="feedback-per-client",
+                     columns=["client_name", "account_manager", "tier", "responses", "nps_responses", "nps",
+                              "csat_responses", "csat", "avg_normalized_score", "detractors", "score_last_90d",
+                              "score_prev_90d", "score_change", "last_score", "last_scale", "last_received_on"],
+                     labels={"avg_normalized_score": "Average score, period",
+                             "score_last_90d": f"Score, last {TREND_DAYS} days",
+                             "score_prev_90d": f"Score, previous {TREND_DAYS} days"},
+                     csv_extra=["client_id"])
+        st.caption(f"A score over fewer than {formats.MIN_BASE} responses says little: read the count beside it.")
 
 # --- the items behind the numbers -------------------------------------------------------------
 
-RESPONSE_COLUMNS = {
-    "received_on": st.column_config.DateColumn("Received", format="ddd D MMM YYYY"),
-    "response_id": st.column_config.TextColumn("Response"),
-    "client_id": None,
-    "client_name": st.column_config.TextColumn("Client"),
-    "account_manager": st.column_config.TextColumn("Account manager"),
-    "project_id": None,
-    "project_name": st.column_config.TextColumn("Project"),
-    "scale": st.column_config.TextColumn("Scale", help="nps (0–10) or csat (1–5)."),
-    "score": st.column_config.NumberColumn("Score", format="%d", help="As given, on its own scale."),
-    "normalized": st.column_config.ProgressColumn("Score (0–100)", format="%.0f", min_value=0, max_value=100,
-                                                  help="NPS × 10 or (CSAT − 1) × 25."),
-    "detractor": st.column_config.CheckboxColumn("Detractor", help=common.help_for("detractors")),
-    "respondent": st.column_config.TextColumn("Respondent"),
-    "comment": st.column_config.TextColumn("Comment", width="large"),
-}
 ORDER = ["received_on", "client_name", "project_name", "scale", "score", "normalized", "comment", "respondent",
-         "account_manager", "detractor", "response_id"]
-
-
-def _ordered(df):
-    return df[ORDER + [c for c in df.columns if c not in ORDER]]
+         "account_manager"]
 
 
 st.subheader("Detractors this period")
@@ -167,8 +133,8 @@ if detractors.empty:
                icon=":material/sentiment_satisfied:")
 else:
     st.caption("NPS scores of 6 or less and CSAT scores of 2 or less, newest first, with what the client said.")
-    common.table(_ordered(detractors), key="feedback_detractors", download="detractors",
-                 column_config={**RESPONSE_COLUMNS, "detractor": None})
+    common.table(detractors, key="feedback_detractors", download="detractors", columns=ORDER,
+                 csv_extra=["response_id", "client_id", "project_id"])
 
 st.subheader("What clients said")
 said = feedback.comments(con, ctx)
@@ -176,10 +142,10 @@ if said.empty:
     st.info("No response with a comment in this period.", icon=":material/chat:")
 else:
     st.caption("Every comment received in the period, verbatim, newest first.")
-    common.table(_ordered(said), key="feedback_comments", download="feedback-comments",
-                 column_config=RESPONSE_COLUMNS)
+    common.table(said, key="feedback_comments", download="feedback-comments", columns=[*ORDER, "detractor"],
+                 csv_extra=["response_id", "client_id", "project_id"])
 
-st.subheader(f"Silent clients (no feedback for {SILENT_DAYS} days)")
+st.subheader(f"No feedback for {SILENT_DAYS} days")
 silent = feedback.silent_clients(con, ctx, SILENT_DAYS)
 if silent.empty and by_client.empty:
     st.info("No client to check: none matches these filters.", icon=":material/groups:")
@@ -187,15 +153,9 @@ elif silent.empty:
     st.success(f"Every active client has answered at least once in the last {SILENT_DAYS} days.",
                icon=":material/check_circle:")
 else:
-    st.caption(f"Active clients without a response in the {SILENT_DAYS} days ending {ctx.as_of_date:%d %b %Y}, "
+    st.caption(f"Active clients without a feedback response in the {SILENT_DAYS} days ending "
+               f"{common.dates().day(ctx.as_of_date)}, "
                "those who never answered first. Silence is not satisfaction: ask them.")
-    common.table(silent, key="feedback_silent", download="silent-clients", column_config={
-        "client_id": st.column_config.TextColumn("Client ID"),
-        "client_name": st.column_config.TextColumn("Client"),
-        "account_manager": st.column_config.TextColumn("Account manager"),
-        "tier": st.column_config.TextColumn("Tier"),
-        "last_response": st.column_config.DateColumn("Last response", format="D MMM YYYY",
-                                                     help="Empty: the client has never answered."),
-        "days_silent": st.column_config.NumberColumn("Days silent", format="%d",
-                                                     help="Calendar days since the last response."),
-    })
+    common.table(silent, key="feedback_silent", download="no-feedback-clients",
+                 columns=["client_name", "account_manager", "tier", "last_response", "days_silent"],
+                 csv_extra=["client_id"])

@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from metrics import history
+from metrics import formats, history
 from metrics.catalogue import metric
 from metrics.context import Context
 from views import common
@@ -96,20 +96,10 @@ def by_cause(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
 
 def replanned(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     top = history.most_replanned(con, ctx, TOP_REPLANNED)
-    common.table(top, key="ledger_replanned", download="most-replanned", column_config={
-        "deliverable_name": st.column_config.TextColumn("Deliverable", width="medium"),
-        "client_name": st.column_config.TextColumn("Client"),
-        "project_manager": st.column_config.TextColumn("Project manager"),
-        "moves": st.column_config.NumberColumn("Moves", format="%d", help="Every recorded move up to as of."),
-        "moves_in_period": st.column_config.NumberColumn("In period", format="%d"),
-        "net_days_moved": st.column_config.NumberColumn("Net moved", format="%+d wd",
-                                                        help=common.help_for("net_days_moved")),
-        "first_due": st.column_config.DateColumn("First recorded due", format="DD MMM YYYY"),
-        "current_due": st.column_config.DateColumn("Due now", format="DD MMM YYYY"),
-        "last_cause": st.column_config.TextColumn("Last cause"),
-        "deliverable_key": None, "tab": None, "deliverable_id": None, "project_name": None, "client_id": None,
-        "account_manager": None, "last_moved_at": None,
-    })
+    common.table(top, key="ledger_replanned", download="most-replanned",
+                 columns=["deliverable_name", "client_name", "project_manager", "moves", "moves_in_period",
+                          "net_days_moved", "first_due", "current_due", "last_cause"],
+                 csv_extra=["client_id", "project_name", "deliverable_id"])
     return top
 
 
@@ -132,22 +122,18 @@ def timeline(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
         fig = fg.Figure(fg.Scatter(
             x=xs, y=dated["due_date"], mode="lines+markers+text", line={"shape": "hv", "color": MOVE_COLOR},
             marker={"size": 10}, text=[common.plot_text(e) for e in dated["event"]], textposition="top center",
-            customdata=[[common.plot_text(e), f"{d:+.0f} wd" if pd.notna(d) else "",
+            customdata=[[common.plot_text(e), formats.show(d, "shift") if pd.notna(d) else "",
                          common.plot_text(c) if isinstance(c, str) else ""]
                         for e, d, c in zip(dated["event"], dated["days_moved"], dated["slip_cause"], strict=True)],
-            hovertemplate="%{customdata[0]}<br>Due %{y|%d %b %Y}<br>%{customdata[1]} %{customdata[2]}<extra></extra>",
+            hovertemplate="%{customdata[0]}<br>Due %{y|" + common.dates().strftime + "}<br>%{customdata[1]} "
+                          "%{customdata[2]}<extra></extra>",
         ))
-        fig.update_xaxes(title="When (date of the sync that saw it)", tickformat="%d %b")
-        fig.update_yaxes(title="Due date", tickformat="%d %b")
+        fig.update_xaxes(title="When (date of the sync that saw it)", tickformat=common.dates().short)
+        fig.update_yaxes(title="Due date", tickformat=common.dates().short)
         common.chart(common.style(fig, height=320, legend=False, title="Due date over time"), key="ledger_timeline")
     with right:
-        common.table(story, key="ledger_timeline_table", column_config={
-            "event": st.column_config.TextColumn("What"),
-            "on": st.column_config.DateColumn("On", format="DD MMM YYYY"),
-            "due_date": st.column_config.DateColumn("Due date from then", format="DD MMM YYYY"),
-            "days_moved": st.column_config.NumberColumn("Moved by", format="%+d wd"),
-            "slip_cause": st.column_config.TextColumn("Cause"),
-        })
+        common.table(story.rename(columns={"on": "seen_on", "due_date": "due_then"}), key="ledger_timeline_table",
+                     columns=["event", "seen_on", "due_then", "days_moved", "slip_cause"])
 
 
 def draw(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:

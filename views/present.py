@@ -17,17 +17,16 @@ import html
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import duckdb
 import pandas as pd
 import streamlit as st
 
 from data import store
-from metrics import approvals, feedback, quality, replies, summaries
+from metrics import approvals, feedback, quality, replies, summaries, vocabulary
 from metrics.catalogue import metric
 from metrics.context import Context
-from views import common, weekly
+from views import common, shell, weekly
 
 __all__ = ["ADVANCE", "PRESENT", "REFRESH", "SECTION", "SECTIONS", "STALE_WITHOUT_REFRESH_S", "active", "big_table",
            "button", "css", "due", "run", "section_number", "stale"]
@@ -45,29 +44,17 @@ class Section:
     draw: Callable[[duckdb.DuckDBPyConnection, Context], None]
 
 
-def big_table(df: pd.DataFrame, labels: dict[str, str], formats: dict[str, Any] | None = None,
-              rows: int = 8) -> None:
+def big_table(df: pd.DataFrame, columns: list[str], rows: int = 8) -> None:
     """A short table for the meeting screen, in large type (st.dataframe draws on a canvas whose
-    type cannot be enlarged). Every cell is HTML-escaped: sheet text shows exactly as written."""
+    type cannot be enlarged): the columns' terms and values as tiles write them. Every cell is
+    HTML-escaped: sheet text shows exactly as written."""
     if df.empty:
         st.info("Nothing to show for these filters.", icon=":material/filter_alt:")
         return
-    formats = formats or {}
-
-    def cell(col: str, v: Any) -> str:
-        if v is None or (not isinstance(v, str) and pd.isna(v)):
-            return "—"
-        if isinstance(v, bool):
-            return "yes" if v else "no"
-        if col in formats:
-            return formats[col](v)
-        if isinstance(v, pd.Timestamp):
-            return f"{v:%a %d %b %H:%M}"
-        return str(v)
-
-    head = "".join(f"<th>{html.escape(label)}</th>" for label in labels.values())
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(cell(c, r[c]))}</td>" for c in labels) + "</tr>"
-                   for _, r in df.head(rows).iterrows())
+    text = vocabulary.text_frame(df.head(rows), columns, common.dates(), tz=shell.settings().timezone)
+    head = "".join(f"<th>{html.escape(label)}</th>" for label in text.columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in r) + "</tr>"
+                   for r in text.itertuples(index=False))
     more = f'<p class="pulse-more">… and {len(df) - rows:,} more</p>' if len(df) > rows else ""
     st.html(f'<table class="pulse-big-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}')
 
@@ -93,14 +80,12 @@ def _at_risk(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
         common.chart(common.large_type(weekly.at_risk_chart(lowest, score.fmt)), key="present_at_risk_chart",
                      dimension="client")
     with right:
-        big_table(lowest.assign(main_issue=lowest["main_issue_label"]),
-                  {"client_name": "Client", "health_score": score.label, "main_issue": "Main issue"},
-                  {"health_score": score.fmt}, rows=len(lowest))
+        big_table(lowest.assign(main_issue=lowest["main_issue_label"]), ["client_name", "health_score", "main_issue"],
+                  rows=len(lowest))
 
 
 def _family(family: str, tiles: list[str], rows: Callable[[duckdb.DuckDBPyConnection, Context], pd.DataFrame],
-            columns: dict[str, str], fmt: dict[str, Callable[[Any], str]], empty: str,
-            ) -> Callable[[duckdb.DuckDBPyConnection, Context], None]:
+            columns: list[str], empty: str) -> Callable[[duckdb.DuckDBPyConnection, Context], None]:
     """A section of one family: its tiles, then its list in large type (or the all-clear)."""
     def draw(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
         now, prev = summaries.headline(con, ctx, (family,))
@@ -109,37 +94,31 @@ def _family(family: str, tiles: list[str], rows: Callable[[duckdb.DuckDBPyConnec
         if found.empty:
             st.success(empty, icon=":material/check_circle:")
             return
-        big_table(found, columns, fmt, rows=ROWS)
+        big_table(found, columns, rows=ROWS)
     return draw
 
 
-_QUEUE_COLUMNS = {"client_name": "Client", "channel": "Channel", "owner": "Account manager", "wait_hours": "Waiting",
-                  "breached": "Past SLA"}
-_HOURS = {"wait_hours": lambda v: f"{v:.1f} h"}
+_QUEUE_COLUMNS = ["client_name", "channel", "owner", "wait_hours", "breached"]
 
 
 SECTIONS: tuple[Section, ...] = (
     Section("This week in numbers", _tiles),
     Section("What changed since last week", _changed),
     Section("Clients at risk", _at_risk),
-    Section("Clients waiting on us", _family(
+    Section("Threads waiting on us", _family(
         "replies", ["awaiting_agency", "oldest_wait_hours", "breached_open"],
-        lambda con, ctx: replies.queue(con, ctx, "agency"), _QUEUE_COLUMNS, _HOURS,
+        lambda con, ctx: replies.queue(con, ctx, "agency"), _QUEUE_COLUMNS,
         "No client is waiting on us at this moment.")),
-    Section("We wait on clients", _family(
-        "replies", ["awaiting_client"], lambda con, ctx: replies.queue(con, ctx, "client"), _QUEUE_COLUMNS, _HOURS,
+    Section("Threads we wait on", _family(
+        "replies", ["awaiting_client"], lambda con, ctx: replies.queue(con, ctx, "client"), _QUEUE_COLUMNS,
         "We are not waiting on any client at this moment.")),
     Section("Approvals", _family(
         "approvals", ["pending", "overdue", "oldest_pending_days", "median_lag_days"], approvals.pending_list,
-        {"deliverable": "Deliverable", "client_name": "Client", "round": "Round", "age_days": "Waiting",
-         "approver": "Approver", "is_overdue": "Overdue"},
-        {"round": lambda v: f"{v:.0f}", "age_days": lambda v: f"{v:.0f} d"},
+        ["deliverable", "client_name", "round", "age_days", "approver", "is_overdue"],
         "No approval round is waiting on a client.")),
     Section("Feedback", _family(
         "feedback", ["responses", "nps", "csat", "detractors"], feedback.detractor_list,
-        {"received_on": "Received", "client_name": "Client", "scale": "Scale", "score": "Score",
-         "comment": "Comment"},
-        {"received_on": lambda v: f"{pd.Timestamp(v):%a %d %b}", "score": lambda v: f"{v:g}"},
+        ["received_on", "client_name", "scale", "score", "comment"],
         "No detractor in this period.")),
 )
 # The section a page's link opens at (?present=1 on /approvals starts at the approvals).
@@ -236,15 +215,16 @@ def _header(con: duckdb.DuckDBPyConnection, ctx: Context, n: int, refresh: int |
                     width="stretch", help="Next section (→)")
     exit_col.button("Exit", icon=":material/close:", key="present_exit", on_click=_exit, width="stretch",
                     help="Back to the dashboard, filters kept")
-    bits = [f"{n} / {len(SECTIONS)}", f"{ctx.period_start:%d %b} – {ctx.period_end:%d %b %Y}",
-            f"as of {ctx.as_of:%a %d %b %H:%M}"]
+    d = common.dates()
+    bits = [f"{n} / {len(SECTIONS)}", d.span(ctx.period_start, ctx.period_end),
+            f"as of {d.when(ctx.as_of.tz_convert(ctx.tz))}"]
     chosen = [f"{label}: {', '.join(map(str, st.session_state.get(key) or ()))}"
               for key, label in FILTER_LABELS.items() if st.session_state.get(key)]
     bits.append(common.md_escape("; ".join(chosen)) if chosen else "all clients")
     status = quality.sync_status(con)
     good = status["good_at"]
     failed = status["last_status"] == "failed"
-    stamp = f"data as of {pd.Timestamp(good):%Y-%m-%d %H:%M} UTC" if good is not None else "no data loaded"
+    stamp = f"data as of {common.moment(good)}" if good is not None else "no data loaded"
     if failed:
         stamp += " (last sync failed)"
     if stale(good, pd.Timestamp.now(tz="UTC"), refresh, failed):

@@ -19,7 +19,7 @@ from views import figures as fg
 
 con, ctx = common.open_page("unanswered")
 
-SIDE_LABELS = {"agency": "Clients waiting on us", "client": "We wait on clients"}
+SIDE_LABELS = {"agency": "Waiting on us", "client": "We wait on the client"}
 NO_OWNER = "(no account manager)"
 NO_CHANNEL = "(no channel)"
 BAR_PX = 34  # height per category of a horizontal bar chart
@@ -55,9 +55,10 @@ def _sla_line(fig):
 
 summary, previous = summaries.headline(con, ctx, ("replies",))
 
-st.markdown(f"**Right now** · open threads at {ctx.as_of:%a %d %b %H:%M}")
+d = common.dates()
+st.markdown(f"**Right now** · open threads at {d.when(ctx.as_of.tz_convert(ctx.tz))}")
 common.kpi_tiles(["awaiting_agency", "oldest_wait_hours", "breached_open", "awaiting_client"], summary, previous)
-st.markdown(f"**This period** · client requests opened {ctx.period_start:%d %b} – {ctx.period_end:%d %b}")
+st.markdown(f"**This period** · client requests opened {d.span(ctx.period_start, ctx.period_end)}")
 common.kpi_tiles(["median_response_hours", "p90_response_hours", "sla_breach_rate"], summary, previous)
 
 # --- the queues now ------------------------------------------------------------------------
@@ -108,7 +109,7 @@ with right:
                 customdata=list(zip([_raw(v) for v in part["account_manager"]], part["breached_open"],
                                     part["max_wait_hours"], strict=True)),
                 hovertemplate=(f"<b>%{{y}}</b> · {SIDE_LABELS[side]}<br>Open threads: %{{x}}"
-                               "<br>Past SLA: %{customdata[1]}<br>Longest wait: %{customdata[2]:.1f} h"
+                               "<br>Past SLA: %{customdata[1]}<br>Longest wait: %{customdata[2]:.1f} business h"
                                "<extra></extra>"),
             )
         fig.update_layout(barmode="group", xaxis_title="Open threads", yaxis_title=None,
@@ -118,25 +119,6 @@ with right:
                      key="unanswered_owners", dimension="account_manager")
         st.caption("Each client's account manager owns its threads. Click a bar to filter by that person.")
 
-QUEUE_COLUMNS = {
-    "episode_id": None,
-    "thread_id": st.column_config.TextColumn("Thread"),
-    "client_id": None,
-    "client_name": st.column_config.TextColumn("Client"),
-    "project_id": None,
-    "project_name": st.column_config.TextColumn("Project"),
-    "channel": st.column_config.TextColumn("Channel"),
-    "owner": st.column_config.TextColumn("Owner", help="The client's account manager."),
-    "sender": st.column_config.TextColumn("Sent by", help="Who sent the message that opened the wait."),
-    "opened_local": st.column_config.DatetimeColumn("Opened", format="ddd D MMM YYYY, HH:mm",
-                                                    help=f"When the wait began, agency time ({ctx.tz})."),
-    "wait_hours": st.column_config.NumberColumn(
-        "Waited", format="%.1f h", help="Business hours from the opening message to as_of."),
-    "sla_hours": st.column_config.NumberColumn(
-        "SLA", format="%.0f h", help="The reply SLA of the thread's channel, in business hours."),
-    "breached": st.column_config.CheckboxColumn("Past SLA", help=common.help_for("breached_open")),
-    "age_bucket": st.column_config.TextColumn("Age"),
-}
 ORDER = ["client_name", "project_name", "channel", "owner", "opened_local", "wait_hours", "sla_hours", "breached",
          "sender", "age_bucket", "thread_id"]
 
@@ -147,22 +129,21 @@ def _queue_table(side, key, download, intro, empty):
         st.success(empty, icon=":material/check_circle:")
         return
     st.caption(intro)
-    common.table(q[ORDER + [c for c in q.columns if c not in ORDER]], key=key, column_config=QUEUE_COLUMNS,
-                 download=download)
+    common.table(q, key=key, columns=ORDER, download=download)
 
 
 st.markdown("**Longest-waiting threads**")
 tab_agency, tab_client = st.tabs([
-    f"{SIDE_LABELS['agency']} ({metric('awaiting_agency').fmt(summary.get('awaiting_agency'))})",
-    f"{SIDE_LABELS['client']} ({metric('awaiting_client').fmt(summary.get('awaiting_client'))})",
+    f"{metric('awaiting_agency').label} ({metric('awaiting_agency').fmt(summary.get('awaiting_agency'))})",
+    f"{metric('awaiting_client').label} ({metric('awaiting_client').fmt(summary.get('awaiting_client'))})",
 ])
 with tab_agency:
-    _queue_table("agency", "unanswered_queue_agency", "clients-waiting-on-us",
+    _queue_table("agency", "unanswered_queue_agency", "threads-waiting-on-us",
                  "Open threads where the client wrote last and needs a reply, longest wait first. "
                  "Waits count business hours only.",
                  "No client is waiting on us at this moment.")
 with tab_client:
-    _queue_table("client", "unanswered_queue_client", "we-wait-on-clients",
+    _queue_table("client", "unanswered_queue_client", "threads-we-wait-on",
                  "Open threads where we asked the client something and have had no answer, longest wait first. "
                  "The SLA is ours, shown for comparison: clients are not bound by it.",
                  "We are not waiting on any client at this moment.")
@@ -176,7 +157,7 @@ st.caption("Agency replies to client requests, by the week the request arrived (
 trend = replies.reply_trend(con, ctx)
 by_channel = replies.response_by_channel(con, ctx)
 weeks_iso = [f"{w:%Y-%m-%d}" for w in pd.to_datetime(trend["week"])] if len(trend) else []
-week_custom = [[w, n] for w, n in zip(weeks_iso, trend["episodes_opened"], strict=True)] if len(trend) else []
+week_custom = [[w, n, d.day(w)] for w, n in zip(weeks_iso, trend["episodes_opened"], strict=True)] if len(trend) else []
 c1, c2, c3 = st.columns(3)
 
 with c1:
@@ -190,12 +171,12 @@ with c1:
             fig.add_scatter(
                 x=trend["week"], y=trend[name], mode="lines+markers", name=metric(name).label,
                 line={"color": color, "dash": dash, "width": 3}, marker={"size": 9}, customdata=week_custom,
-                hovertemplate=(f"Week of %{{x|%d %b %Y}}<br>{metric(name).label}: %{{y:.1f}} h"
+                hovertemplate=(f"Week of %{{customdata[2]}}<br>{metric(name).label}: %{{y:.1f}} business h"
                                "<br>Client requests: %{customdata[1]}<extra></extra>"),
             )
         _sla_line(fig)
         fig.update_layout(xaxis_title="Week starting", yaxis_title="Business hours",
-                          xaxis={"tickformat": "%d %b"}, yaxis={"rangemode": "tozero"})
+                          xaxis={"tickformat": d.short}, yaxis={"rangemode": "tozero"})
         common.style(fig, title="Response time by week")
         common.chart(fig, key="unanswered_response_trend", dimension="week")
 
@@ -207,11 +188,11 @@ with c2:
         fig.add_bar(
             x=trend["week"], y=trend["sla_breach_rate"], name=metric("sla_breach_rate").label,
             marker_color=common.PALETTE[0], customdata=week_custom,
-            hovertemplate=("Week of %{x|%d %b %Y}<br>SLA breach rate: %{y:.0%}"
+            hovertemplate=("Week of %{customdata[2]}<br>SLA breach rate: %{y:.0%}"
                            "<br>Client requests: %{customdata[1]}<extra></extra>"),
         )
         fig.update_layout(xaxis_title="Week starting", yaxis_title="Requests past SLA",
-                          xaxis={"tickformat": "%d %b"}, yaxis={"tickformat": ".0%", "rangemode": "tozero"})
+                          xaxis={"tickformat": d.short}, yaxis={"tickformat": ".0%", "rangemode": "tozero"})
         common.chart(common.style(fig, title="SLA breach rate by week", legend=False), key="unanswered_breach_trend",
                      dimension="week")
 
@@ -231,7 +212,7 @@ with c3:
             fig.add_bar(
                 x=labels, y=answered[name], name=metric(name).label, marker_color=color, customdata=custom,
                 texttemplate="%{y:.1f}", textposition="outside",
-                hovertemplate=(f"<b>%{{x}}</b><br>{metric(name).label}: %{{y:.1f}} h"
+                hovertemplate=(f"<b>%{{x}}</b><br>{metric(name).label}: %{{y:.1f}} business h"
                                "<br>Client requests: %{customdata[1]}<br>SLA breach rate: %{customdata[2]:.0%}"
                                "<extra></extra>"),
             )
@@ -286,19 +267,5 @@ with right:
     if ranked.empty:
         st.info("No client to list: none matches these filters.", icon=":material/groups:")
     else:
-        common.table(
-            ranked,
-            key="unanswered_voices_table",
-            download="voices-per-client",
-            height=height if len(ranked) > 10 else "auto",
-            column_config={
-                "client_id": st.column_config.TextColumn("ID"),
-                "client_name": st.column_config.TextColumn("Client"),
-                "account_manager": st.column_config.TextColumn("Account manager"),
-                "agency_voices": st.column_config.NumberColumn("Agency voices", format="%d",
-                                                               help=common.help_for("agency_voices")),
-                "client_voices": st.column_config.NumberColumn("Client voices", format="%d",
-                                                               help=common.help_for("client_voices")),
-                "agency_senders": st.column_config.TextColumn("Agency senders", width="large"),
-            },
-        )
+        common.table(ranked, key="unanswered_voices_table", download="voices-per-client",
+                     columns=["client_name", "account_manager", "agency_voices", "client_voices", "agency_senders"])

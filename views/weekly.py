@@ -56,14 +56,14 @@ def trend_chart(dl, rp):
     fig = fg.Figure()
     for df, name, color in ((dl, "on_time_rate", "#2b8a3e"), (rp, "sla_breach_rate", "#d9480f")):
         m = metric(name)
-        weeks = df["week"].dt.strftime("%Y-%m-%d")
+        weeks = df["week"].dt.strftime("%Y-%m-%d")  # customdata[0]: what a click filters by
         fig.add_scatter(
             x=df["week"], y=df[name], name=m.label, mode="lines+markers", line={"color": color, "width": 3},
-            marker={"size": 9}, customdata=[[w, m.label] for w in weeks], connectgaps=False,
-            hovertemplate="Week of %{customdata[0]}<br>%{customdata[1]}: %{y:.0%}<extra></extra>",
+            marker={"size": 9}, customdata=[[w, m.label, common.dates().day(w)] for w in weeks], connectgaps=False,
+            hovertemplate="Week of %{customdata[2]}<br>%{customdata[1]}: %{y:.0%}<extra></extra>",
         )
     fig.update_yaxes(title="% of the week's deliveries / client requests", tickformat=".0%", rangemode="tozero")
-    fig.update_xaxes(title="Week starting", tickvals=dl["week"], tickformat="%d %b")
+    fig.update_xaxes(title="Week starting", tickvals=dl["week"], tickformat=common.dates().short)
     fig.update_layout(title=f"On-time delivery and reply SLA breaches, last {TREND_WEEKS} weeks")
     return common.style(fig, height=380)
 
@@ -108,29 +108,20 @@ def clients_at_risk(con, ctx) -> None:
         st.caption("Click a bar to filter the whole dashboard by that client; the Clients page explains every "
                    "signal.")
     with right:
-        table = lowest.assign(main_issue=lowest["main_issue_label"])[
-            ["client_name", "health_score", "main_issue", "main_reason"]]
-        common.table(table, key="overview_at_risk", height=38 + 35 * len(table), column_config={
-            "client_name": st.column_config.TextColumn("Client"),
-            "health_score": st.column_config.ProgressColumn(
-                score_metric.label, min_value=0, max_value=100, format="%.0f", color="auto", width=130,
-                help=common.help_for("health_score")),
-            "main_issue": st.column_config.TextColumn("Main issue", width=130,
-                                                      help="The signal that lost the most points."),
-            "main_reason": st.column_config.TextColumn("Why (the main issue)", width="large",
-                                                   help="What the main issue's score is made of."),
-        })
+        table = lowest.assign(main_issue=lowest["main_issue_label"])
+        common.table(table, key="overview_at_risk",
+                     columns=["client_name", "health_score", "main_issue", "main_reason"])
         st.page_link(registry.page("clients").file, label="Every client's health, signal by signal",
                      icon=":material/arrow_forward:")
 
 
-def urgent_list(title: str, rows, columns: dict, key: str, empty: str, page: str, link: str) -> None:
+def urgent_list(title: str, rows, columns: list[str], key: str, empty: str, page: str, link: str) -> None:
     """One of the 'act on these now' lists: its top rows, or an all-clear, and a link onward."""
     st.markdown(title)
     if rows.empty:
         st.success(empty, icon=":material/check_circle:")
     else:
-        common.table(rows[list(columns)].head(URGENT_ROWS), key=key, column_config=columns)
+        common.table(rows.head(URGENT_ROWS), key=key, columns=columns)
     st.page_link(page, label=link, icon=":material/arrow_forward:")
 
 
@@ -143,36 +134,19 @@ def urgent(con, ctx) -> None:
     row = st.container(horizontal=True, wrap=True, gap="small")
     c1, c2, c3 = (row.container(width=URGENT_WIDTH) for _ in range(3))
     with c1:
-        urgent_list("**Overdue deliverables**, longest overdue first", deadlines.overdue_list(con, ctx), {
-            "deliverable_name": st.column_config.TextColumn("Deliverable"),
-            "client_name": st.column_config.TextColumn("Client"),
-            "days_overdue": st.column_config.NumberColumn(
-                "Overdue", format="%.0f d", help="Working days past the current due date."),
-            "project_manager": st.column_config.TextColumn("Project manager"),
-        }, "overview_overdue", "No open deliverable is past its due date.", registry.page("deadlines").file,
-            "All deadlines")
+        urgent_list("**Overdue deliverables**, longest overdue first", deadlines.overdue_list(con, ctx),
+                    ["deliverable_name", "client_name", "days_overdue", "project_manager"], "overview_overdue",
+                    "No open deliverable is past its due date.", registry.page("deadlines").file, "All deadlines")
     with c2:
-        urgent_list("**Clients waiting on us**, longest wait first", replies.queue(con, ctx, "agency"), {
-            "client_name": st.column_config.TextColumn("Client"),
-            "channel": st.column_config.TextColumn("Channel"),
-            "wait_hours": st.column_config.NumberColumn(
-                "Waiting", format="%.1f h", help="Business hours since the client's message."),
-            "owner": st.column_config.TextColumn("Account manager"),
-            "breached": st.column_config.CheckboxColumn(
-                "Past SLA", help="Already waiting longer than the channel's reply SLA."),
-        }, "overview_queue", "No client message is waiting for a reply.", registry.page("unanswered").file,
-            "All unanswered threads")
+        urgent_list("**Threads waiting on us**, longest wait first", replies.queue(con, ctx, "agency"),
+                    ["client_name", "channel", "wait_hours", "owner", "breached"], "overview_queue",
+                    "No client message is waiting for a reply.", registry.page("unanswered").file,
+                    "All unanswered threads")
     with c3:
         pend = approvals.pending_list(con, ctx)
-        urgent_list("**Overdue approvals**, oldest first", pend[pend["is_overdue"]], {
-            "deliverable": st.column_config.TextColumn("Deliverable"),
-            "client_name": st.column_config.TextColumn("Client"),
-            "round": st.column_config.NumberColumn("Round", format="%d"),
-            "age_days": st.column_config.NumberColumn(
-                "Waiting", format="%.0f d", help="Working days since the round was sent."),
-            "approver": st.column_config.TextColumn("Approver"),
-        }, "overview_approvals", "No approval round is past its deadline.", registry.page("approvals").file,
-            "All approvals")
+        urgent_list("**Overdue approvals**, oldest first", pend[pend["is_overdue"]],
+                    ["deliverable", "client_name", "round", "age_days", "approver"], "overview_approvals",
+                    "No approval round is past its deadline.", registry.page("approvals").file, "All approvals")
 
 
 def change_list(title: str, rows, line, empty: str) -> None:
@@ -189,13 +163,15 @@ def change_list(title: str, rows, line, empty: str) -> None:
 def what_changed(con, ctx) -> None:
     """What is new in the 7 days up to as_of, each line naming the client and who is responsible."""
     wk = changes.last_week(ctx)
-    st.caption(f"Against {wk.as_of:%a %d %b %H:%M}: what is new in the 7 days up to {ctx.as_of:%a %d %b}. "
+    d = common.dates()
+    st.caption(f"Against {d.when(wk.as_of.tz_convert(ctx.tz))}: what is new in the 7 days up to "
+               f"{d.day(ctx.as_of_date)}. "
                "Each line names the client and who is responsible (PM for deadlines, account manager otherwise).")
     for column, pair in zip(st.columns(3, gap="large"),
                             (changes.LISTS[0:2], changes.LISTS[2:4], changes.LISTS[4:6]), strict=True):
         with column:
             for c in pair:
-                change_list(c.title, c.rows(con, ctx), lambda r, c=c: c.line(r, common.md_escape), c.empty)
+                change_list(c.title, c.rows(con, ctx), lambda r, c=c: c.line(r, common.md_escape, d), c.empty)
 
 
 def trend(con, ctx) -> None:

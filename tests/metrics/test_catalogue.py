@@ -10,7 +10,7 @@ import pytest
 from metrics import catalogue
 from metrics.catalogue import METRICS, metric, summarize
 from metrics.docs import DOCS_PATH, render
-from metrics.formats import show
+from metrics.formats import QUANTITIES, show
 from metrics.report import CLIENT_KEYS, SUMMARY_KEYS
 
 
@@ -25,7 +25,7 @@ def test_every_metric_has_a_label_description_and_known_format() -> None:
     assert len(names) == len(set(names))
     for m in METRICS:
         assert m.label and len(m.description) > 20, m.name
-        assert m.format in {"int", "pct", "hours", "days", "score", "float"}, m.name
+        assert m.format in QUANTITIES, m.name
         assert m.family in {"deadlines", "replies", "approvals", "feedback", "history", "health"}, m.name
 
 
@@ -46,7 +46,8 @@ def test_the_metric_dictionary_docs_are_up_to_date() -> None:
 @pytest.mark.parametrize(
     ("value", "fmt", "shown"),
     [(None, "pct", "—"), (float("nan"), "int", "—"), (0.456, "pct", "46%"), (2.5, "hours", "2.5 h"),
-     (-1.0, "days", "-1.0 d"), (1234, "int", "1,234"), (66.666, "score", "67")],
+     (-1.0, "days", "-1 wd"), (-1.0, "shift", "-1 wd"), (2.0, "shift", "+2 wd"), (-0.4, "shift", "+0 wd"),
+     (1234, "int", "1,234"), (66.666, "score", "67")],
 )
 def test_format_value(value, fmt, shown) -> None:
     assert show(value, fmt) == shown
@@ -112,7 +113,7 @@ def test_expressions_only_use_mart_columns_and_sql() -> None:
     known = {"in_period", "on_time", "slip_days", "overdue", "days_overdue", "rescheduled", "is_delivered",
              "side", "is_open", "breached", "wait_hours", "response_hours", "is_answered", "is_overdue",
              "lag_days", "deliverable_key", "decision", "round", "scale", "score", "normalized",
-             "detractor", "days_moved"}
+             "detractor", "days_moved", "client_id"}
     sql_words = {"count", "filter", "where", "and", "or", "not", "nullif", "double", "median", "max", "avg",
                  "quantile_cont", "distinct", "sum", "coalesce", "agency", "client", "nps", "csat", "e", "approved"}
     for m in METRICS:

@@ -80,7 +80,8 @@ def test_both_scales_in_one_period(loaded) -> None:
 def test_no_response_gives_zero_count_and_null_scores(loaded) -> None:
     con = loaded(workbook([]))
     s = fb.feedback_summary(con, ctx())
-    assert s == {"responses": 0, "nps": None, "csat": None, "avg_normalized_score": None, "detractors": 0}
+    assert s == {"responses": 0, "nps": None, "csat": None, "avg_normalized_score": None, "detractors": 0,
+                 "nps_responses": 0, "csat_responses": 0}
     assert fb.responses(con, ctx()).empty
 
 

@@ -176,7 +176,7 @@ def test_reply_after_as_of_leaves_the_episode_open(loaded):
     assert e["is_open"] and pd.isna(e["answered_by"]) and pd.isna(e["answered_at"])
     assert np.isnan(e["response_hours"])
     # Mon 10–19 = 9 h, Tue 10–14 = 4 h
-    assert e["wait_hours"] == 13.0 and e["breached"] and e["age_bucket"] == "1–3 d"
+    assert e["wait_hours"] == 13.0 and e["breached"] and e["age_bucket"] == "1–2 working days"
     s = summary_record(con, mart, "replies")
     assert s["awaiting_agency"] == 1 and s["oldest_wait_hours"] == 13.0
     # the same workbook one day later: answered, 9 + 9 = 18 h
@@ -283,7 +283,8 @@ def test_queue_views(loaded):
     q = replies.queue(con, ctx)
     assert q["episode_id"].tolist() == ["S7", "S4", "S5"]  # longest wait first
     assert q["wait_hours"].tolist() == [86.0, 10.0, 1.0]
-    assert q["age_bucket"].tolist() == ["> 3 d", "1–3 d", "< 4 h"]  # 1 d = 9 h: 86 > 27; 9 ≤ 10 ≤ 27
+    # a working day = 9 h: 86 ≥ 45 (5 days); 9 ≤ 10 < 18; 1 < 4
+    assert q["age_bucket"].tolist() == ["5+ working days", "1–2 working days", "under 4 h"]
     assert q["breached"].tolist() == [True, True, False]
     assert q["owner"].tolist() == ["Anna"] * 3 and q["client_name"].tolist() == ["Acme"] * 3
     assert q.iloc[0]["opened_local"] == pd.Timestamp("2026-11-05 10:00")
@@ -295,8 +296,8 @@ def test_queue_views(loaded):
     assert list(zip(b["side"], b["age_bucket"], strict=True)) == [
         (side, bucket) for side in ("agency", "client") for bucket in replies.AGE_BUCKETS]
     counts = dict(zip(zip(b["side"], b["age_bucket"], strict=True), b["open_episodes"], strict=True))
-    assert counts[("agency", "> 3 d")] == 1 and counts[("agency", "1–3 d")] == 1
-    assert counts[("agency", "< 4 h")] == 1 and counts[("client", "4–8 h")] == 1  # S8: 5 h
+    assert counts[("agency", "5+ working days")] == 1 and counts[("agency", "1–2 working days")] == 1
+    assert counts[("agency", "under 4 h")] == 1 and counts[("client", "4 h to 1 working day")] == 1  # S8: 5 h
     assert sum(counts.values()) == 4
 
     o = replies.queue_by_owner(con, ctx)
@@ -306,13 +307,15 @@ def test_queue_views(loaded):
     ]
 
 
-def test_age_buckets_boundaries():
+def test_age_buckets_follow_a_nine_hour_working_day_and_none_is_always_empty():
     day = 9.0
-    wait = np.array([0.0, 3.99, 4.0, 7.99, 8.0, 8.99, 9.0, 27.0, 27.01, 5.0])
+    wait = np.array([0.0, 3.99, 4.0, 8.99, 9.0, 17.99, 18.0, 44.99, 45.0, 5.0])
     is_open = np.array([True] * 9 + [False])
     got = replies._age_bucket(wait, is_open, day).tolist()
-    assert got[:9] == ["< 4 h", "< 4 h", "4–8 h", "4–8 h", "8–24 h", "8–24 h", "1–3 d", "1–3 d", "> 3 d"]
+    assert got[:9] == ["under 4 h", "under 4 h", "4 h to 1 working day", "4 h to 1 working day", "1–2 working days",
+                       "1–2 working days", "2–5 working days", "2–5 working days", "5+ working days"]
     assert pd.isna(got[9])
+    assert set(got[:9]) == set(replies.AGE_BUCKETS)  # every bucket can hold a thread
 
 
 def test_response_by_channel_and_trend(loaded):
@@ -486,7 +489,7 @@ def test_agency_time_zone_moscow(loaded):
     # by its local date K3 belongs to Sat 21 Nov (in UTC it would be Fri 20)
     assert k3["period_date"] == pd.Timestamp("2026-11-21") and k3["in_period"]
     assert k3["wait_hours"] == 2.0  # Sat, Sun off; Mon 10:00–12:00 MSK
-    assert k3["age_bucket"] == "< 4 h"
+    assert k3["age_bucket"] == "under 4 h"
     s = summary_record(con, mart, "replies")
     assert s["median_response_hours"] is None  # K1 was opened before the period
     assert s["awaiting_agency"] == 1 and s["oldest_wait_hours"] == 2.0

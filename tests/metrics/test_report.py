@@ -332,7 +332,7 @@ def test_sample_defaults_to_its_reference_as_of(sample: Sample) -> None:
 
 
 def _number(token: str) -> float | None:
-    m = re.fullmatch(r"([-+\u2212]?\d+(?:[.,]\d+)?)\s*(%|h|d)?", token.strip())
+    m = re.fullmatch(r"([-+\u2212]?\d+(?:[.,]\d+)?)\s*(%|h|wd)?", token.strip())
     if not m:
         return None  # "—" or another "no value" mark
     value = float(m[1].replace(",", ".").replace("−", "-"))
@@ -346,7 +346,7 @@ def _close_enough(shown: str, exact: Any) -> bool:
         return value is None
     if value is None:
         return False
-    digits = len(shown.split(".")[1].rstrip("%hd ").strip()) if "." in shown else 0
+    digits = len(shown.split(".")[1].rstrip("%hwd ").strip()) if "." in shown else 0
     scale = 100 if shown.strip().endswith("%") else 1
     return abs(value - float(exact)) <= 0.5 * 10 ** -digits / scale + 1e-9
 

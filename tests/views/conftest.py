@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -59,9 +61,15 @@ def app(monkeypatch: pytest.MonkeyPatch, sample_db: Path) -> Callable[..., AppTe
     return open_page
 
 
+def tile_key(label: str) -> str:
+    """A tile's metric label without what the tile adds to it (its unit words and its base:
+    "NPS · 3 responses" → "NPS", "Longest wait, business h" → "Longest wait")."""
+    return label.split(" · ")[0].removesuffix(", business h")
+
+
 def metric_values(at: AppTest) -> dict[str, str]:
-    """Tile label → shown value."""
-    return {m.label: m.value for m in at.metric}
+    """Tile (metric) label → shown value."""
+    return {tile_key(m.label): m.value for m in at.metric}
 
 
 REFERENCE_AS_OF = "2026-11-20T18:00:00"  # the sample's reference time
@@ -142,3 +150,36 @@ def sample_variant(folder: Path, edits: dict[str, list[tuple[str, str]]]) -> Pat
             text = text.replace(old, new)
         path.write_text(text, encoding="utf-8")
     return synced(folder / "pulse.duckdb", folder)
+
+
+DRAWN: dict[str, pd.DataFrame] = {}
+
+
+@pytest.fixture(autouse=True)
+def record_tables(monkeypatch: pytest.MonkeyPatch) -> dict[str, pd.DataFrame]:
+    """Every table a page draws in this test, by its key: the frame handed to common.table, ids and all."""
+    import contextlib
+
+    from views import common, shell
+
+    DRAWN.clear()
+    real_table, real_pinned = common.table, shell.pinned
+
+    def recording(df: pd.DataFrame, key: str, *args: Any, **kwargs: Any) -> None:
+        DRAWN[key] = df
+        real_table(df, key, *args, **kwargs)
+
+    @contextlib.contextmanager
+    def pinned() -> Any:  # every run starts afresh: a table not drawn this run is not there
+        DRAWN.clear()
+        with real_pinned() as snapshot:
+            yield snapshot
+
+    monkeypatch.setattr(common, "table", recording)
+    monkeypatch.setattr(shell, "pinned", pinned)
+    return DRAWN
+
+
+def drawn(key: str) -> pd.DataFrame | None:
+    """The frame behind the table a page drew under this key (None: not drawn)."""
+    return DRAWN.get(key)

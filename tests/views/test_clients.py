@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from metrics import approvals, deadlines, feedback, health, replies
 from metrics.catalogue import metric
-from tests.views.conftest import ask, metric_values
+from tests.views.conftest import DRAWN, ask, metric_values
 
 TILES = ["health_score", "on_time_rate", "open_overdue", "awaiting_agency", "awaiting_client", "pending", "nps"]
 SUMMARIES = (deadlines.deadlines_summary, replies.replies_summary, approvals.approvals_summary,
@@ -29,7 +29,7 @@ def expected_tiles(db: Path, client_id: str) -> dict[str, str]:
 
 
 def table_with(at: AppTest, column: str) -> pd.DataFrame:
-    found = [d.value for d in at.dataframe if column in d.value.columns]
+    found = [df for df in DRAWN.values() if column in df.columns]
     assert len(found) == 1, f"expected one table with {column!r}, found {len(found)}"
     return found[0]
 
@@ -48,9 +48,9 @@ def test_it_opens_on_the_lowest_health_client_with_its_tiles_breakdown_and_ranki
 
     expected = ask(sample_db, health.health_breakdown, worst["client_id"])
     shown = table_with(at, "points_lost")
-    assert shown["label"].tolist() == expected["label"].tolist()
+    assert shown["signal_label"].tolist() == expected["label"].tolist()
     assert shown["points_lost"].tolist() == pytest.approx(expected["points_lost"].tolist())
-    assert shown["reason"].tolist() == expected["reason"].tolist()
+    assert shown["signal_reason"].tolist() == expected["reason"].tolist()
 
     ranking = table_with(at, "delivery_score")
     assert len(ranking) == len(board)
@@ -65,7 +65,7 @@ def test_the_evidence_lists_are_the_metrics_narrowed_to_the_client(app, sample_d
     overdue = ask(sample_db, deadlines.overdue_list, **only)
     pending = ask(sample_db, approvals.pending_list, **only)
     assert len(overdue) and len(pending)
-    assert table_with(at, "days_overdue")["deliverable_name"].tolist() == overdue["deliverable_name"].tolist()
+    assert DRAWN["clients_overdue"]["deliverable_name"].tolist() == overdue["deliverable_name"].tolist()
     assert table_with(at, "age_days")["deliverable"].tolist() == pending["deliverable"].tolist()
     assert metric_values(at) == expected_tiles(sample_db, "C07")
 
@@ -108,5 +108,5 @@ def test_the_selected_clients_deadline_moves_are_listed(app, sample_db):
     assert any(m.value.startswith("**Deadline moves**") for m in at.markdown)
     moves = ask(sample_db, history.move_list, False, clients=("C07",))
     assert len(moves) > 0
-    shown = [df.value for df in at.dataframe if "old_due_date" in df.value.columns]
+    shown = [df for df in DRAWN.values() if "old_due_date" in df.columns]
     assert len(shown) == 1 and len(shown[0]) == len(moves)

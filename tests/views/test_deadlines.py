@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from metrics import deadlines
 from metrics.catalogue import metric
-from tests.views.conftest import ask, sample_variant, tile_checks
+from tests.views.conftest import ask, drawn, sample_variant, tile_checks
 
 AS_OF = "2026-11-20T18:00:00"
 TILES = ["delivered", "on_time_rate", "median_slip_days", "open_overdue", "max_days_overdue", "rescheduled_open"]
@@ -21,12 +21,13 @@ TILES = ["delivered", "on_time_rate", "median_slip_days", "open_overdue", "max_d
 expected_tiles, shown_tiles = tile_checks(deadlines.deadlines_summary, TILES)
 
 
-# The page's tables in the order it draws them (AppTest carries no key for st.dataframe).
-TABLES = ["by_group", "overdue", "rescheduled"]
+TABLES = {"by_group": "deadlines_by_group_table", "overdue": "deadlines_overdue",
+          "rescheduled": "deadlines_rescheduled"}
 
 
 def table(at: AppTest, name: str) -> pd.DataFrame:
-    return at.dataframe[TABLES.index(name)].value
+    """The frame behind one of the page's tables (ids and all)."""
+    return drawn(TABLES[name])
 
 
 def test_on_the_sample_the_tiles_and_lists_match_metrics_and_follow_the_client_filter(app, sample_db) -> None:
@@ -102,11 +103,11 @@ def test_the_slip_ledger_shows_the_history_tiles_charts_and_a_timeline(app, samp
         assert shown[metric(name).label] == metric(name).fmt(values[name])
     assert values["deadline_moves"] > 0
     top = ask(sample_db, history.most_replanned, 10)
-    replanned = at.dataframe[len(TABLES)].value  # the ledger's first table
+    replanned = drawn("ledger_replanned")
     assert replanned["deliverable_key"].tolist() == top["deliverable_key"].tolist() and len(top) > 0
     pick = at.selectbox(key="ledger_deliverable")
     assert pick.value == top["deliverable_key"].iloc[0]
-    story = at.dataframe[len(TABLES) + 1].value
+    story = drawn("ledger_timeline_table")
     assert story["event"].iloc[0] == "first agreed" and (story["event"] == "moved").any()
     charts = [c for c in at.get("plotly_chart")]
     assert len(charts) >= 6  # week, histogram, 2 slip bars, by client, causes, by PM, timeline

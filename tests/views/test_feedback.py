@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from metrics import feedback
 from metrics.catalogue import metric
-from tests.views.conftest import ask, edited_copy, tile_checks
+from tests.views.conftest import DRAWN, ask, edited_copy, tile_checks
 
 AS_OF = "2026-11-20T18:00:00"
 TILES = ["responses", "nps", "csat", "avg_normalized_score", "detractors"]
@@ -25,22 +25,11 @@ expected_tiles, shown_tiles = tile_checks(feedback.feedback_summary, TILES)
 
 
 def tables(at: AppTest) -> dict[str, pd.DataFrame]:
-    """The page's tables by name (AppTest carries no key for st.dataframe): the per-client
-    scores, the detractors and the comments (both lists of responses, in that order, each
-    replaced by a message when empty) and the silent clients."""
-    out: dict[str, pd.DataFrame] = {}
-    responses = []
-    for df in (d.value for d in at.dataframe):
-        if "score_last_90d" in df:
-            out["clients"] = df
-        elif "days_silent" in df:
-            out["silent"] = df
-        elif "response_id" in df:
-            responses.append(df)
-    no_detractors = any(str(s.value).startswith("No detractor") for s in at.success)
-    for name, df in zip(["comments"] if no_detractors else ["detractors", "comments"], responses, strict=False):
-        out[name] = df
-    return out
+    """The frames behind the page's tables by name: the per-client scores, the detractors, the
+    comments and the clients without feedback (a list replaced by a message is absent)."""
+    keys = {"clients": "feedback_client_table", "detractors": "feedback_detractors", "comments": "feedback_comments",
+            "silent": "feedback_silent"}
+    return {name: DRAWN[key] for name, key in keys.items() if key in DRAWN}
 
 
 def test_on_the_sample_the_tiles_and_lists_match_metrics_and_follow_the_filters(app, sample_db) -> None:

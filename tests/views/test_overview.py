@@ -10,13 +10,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from metrics import approvals, deadlines, health, replies
-from tests.views.conftest import ask
+from tests.views.conftest import DRAWN, ask
 from views.selection import selection_to_filters
 
 
 def table_with(at: AppTest, column: str) -> pd.DataFrame:
     """The one table on the page that has this column."""
-    found = [d.value for d in at.dataframe if column in d.value.columns]
+    found = [df for df in DRAWN.values() if column in df.columns]
     assert len(found) == 1, f"expected one table with {column!r}, found {len(found)}"
     return found[0]
 
@@ -123,7 +123,7 @@ def test_the_weekly_digest_prints_what_the_page_shows_for_its_filters(app, sampl
     assert not at.exception
     shown = {m.label: (m.value, m.delta) for m in at.metric}
     data = ask(sample_db, digest.digest_data, period_days=28, account_managers=("Elena Morozova",))
-    assert {t["label"]: (t["value"], t["change"] or "") for t in data["tiles"]} == shown  # AppTest: no delta is ""
+    assert {t.label: (t.value, t.change or "") for t in data["tiles"]} == shown  # AppTest: no delta is ""
     page_risk = table_with(at, "main_reason")
     assert page_risk["client_name"].tolist() == data["at_risk"]["client_name"].tolist()
     assert page_risk["main_reason"].tolist() == data["at_risk"]["main_reason"].tolist()

@@ -14,13 +14,13 @@ from streamlit.testing.v1 import AppTest
 
 from metrics import replies
 from metrics.catalogue import metric
-from tests.views.conftest import ask, edited_copy, tile_checks
+from tests.views.conftest import DRAWN, ask, edited_copy, tile_checks
 
 AS_OF = "2026-11-20T18:00:00"
 TILES = ["awaiting_agency", "oldest_wait_hours", "breached_open", "awaiting_client", "median_response_hours",
          "p90_response_hours", "sla_breach_rate"]
 # The queue tables sit in tabs named after the side (AppTest carries no key for st.dataframe).
-TABS = {"agency_queue": "Clients waiting on us", "client_queue": "We wait on clients"}
+TABS = {"agency_queue": "unanswered_queue_agency", "client_queue": "unanswered_queue_client"}
 CHARTS = 6  # queue by age, by owner, response by week, breach rate by week, by channel, voices
 PAGE_ROWS = 100  # common.table's page size
 
@@ -29,11 +29,8 @@ expected_tiles, shown_tiles = tile_checks(replies.replies_summary, TILES)
 
 
 def table(at: AppTest, name: str) -> pd.DataFrame | None:
-    """A queue table by its tab, or the voices table (the last one); None when not drawn."""
-    if name == "voices":
-        return at.dataframe[-1].value
-    tab = next(t for t in at.tabs if t.label.startswith(TABS[name]))
-    return tab.dataframe[0].value if len(tab.dataframe) else None
+    """The frame behind a queue table or the voices table; None when not drawn."""
+    return DRAWN.get({"voices": "unanswered_voices_table", **TABS}.get(name, name))
 
 
 SHOWN_KEYS = ("x", "y", "text", "name", "hovertemplate", "texttemplate", "hovertext", "title", "annotations")

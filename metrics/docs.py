@@ -8,7 +8,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from metrics.catalogue import METRICS
+from metrics.catalogue import METRICS, metric
+from metrics.formats import DATE_FORMATS, MIN_BASE, QUANTITIES, show
+from metrics.vocabulary import TERMS
 
 DOCS_PATH = Path(__file__).resolve().parent.parent / "docs" / "metrics.md"
 FAMILY_TITLES = {
@@ -33,6 +35,7 @@ def render() -> str:
         "the columns named here are those of [the workbook](workbook.md).",
         "",
     ]
+    lines += _how_written()
     for fam, title in FAMILY_TITLES.items():
         lines += [f"## {title}", ""]
         for m in (m for m in METRICS if m.family == fam):
@@ -43,10 +46,58 @@ def render() -> str:
             lines.append("")
             lines.append(f"- format: {m.format}" + (f", unit: {m.unit}" if m.unit else "") + f"; {kind}"
                          + (f"; better when {m.better}" if m.better else ""))
+            if m.base:
+                lines.append(f"- shown with its base: {metric(m.base).label} (`{m.base}`)")
             if m.expression:
                 lines.append(f"- expression: `{m.expression}`")
             lines.append("")
+    lines += _vocabulary()
     return "\n".join(lines).rstrip() + "\n"
+
+
+QUANTITY_WORDS = {
+    "int": ("a count", 1234),
+    "pct": ("a rate, stored 0–1, shown as a whole percent; its change in points (pts)", 0.825),
+    "hours": ("business hours, one decimal; headers and tiles say *business h*", 96.66),
+    "days": ("working days (wd), a whole number: how long something waited or is overdue", 14),
+    "shift": ("working days a date moved, always with its sign (+ later, − earlier)", -2),
+    "score": ("a score in whole points (NPS −100…100, CSAT and health 0–100)", 71.5),
+    "float": ("a plain number with one decimal (rounds to approval)", 1.25),
+}
+
+
+def _how_written() -> list[str]:
+    """The one format of each quantity, the date format and the small-sample rule."""
+    lines = ["## How numbers are written", "",
+             "Every tile, table, CSV file, the text report and the digest write a quantity the same way",
+             "(`metrics/formats.py`), rounding half up as a spreadsheet does. The JSON report keeps",
+             "plain numbers (rates 0–1, two decimals).", "",
+             "| format | what it is | example |", "|---|---|---|"]
+    for name in QUANTITIES:
+        words, example = QUANTITY_WORDS[name]
+        lines.append(f"| {name} | {words} | {show(example, name)} |")
+    lines += ["",
+              f"Dates follow the `date_format` setting ({', '.join(f'`{f}`' for f in DATE_FORMATS)}; default "
+              "`DD.MM.YYYY`); a moment adds the time (`20.11.2026 18:00`), always in the agency's time zone. A",
+              "week is the 7 days ending on as_of's weekday, labelled by its first day, on every page.", "",
+              "**Small samples.** A rate or a score is shown with its base (the number of cases it is over,",
+              f"e.g. *NPS · 3 responses*). When the base is below {MIN_BASE}, the tile keeps its value but is",
+              "neither coloured good or bad nor given a change arrow: its change line says *too few … to",
+              "compare*.", "",
+              "**Threads and clients.** A queue counts conversation threads; one client can have several.",
+              "Tiles show the distinct clients beside the threads (*Threads waiting on us · 5 clients*).", ""]
+    return lines
+
+
+def _vocabulary() -> list[str]:
+    """Every column header a table or CSV file shows, with its code name and meaning."""
+    lines = ["## Column vocabulary", "",
+             "The header every table and CSV file shows for a column (`metrics/vocabulary.py`); a column",
+             "named after a metric above takes that metric's label.", "",
+             "| header | column | format | meaning |", "|---|---|---|---|"]
+    for t in TERMS.values():
+        lines.append(f"| {t.label} | `{t.name}` | {t.kind} | {t.help.replace('|', '/')} |")
+    return lines + [""]
 
 
 def main() -> int:

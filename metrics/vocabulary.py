@@ -52,6 +52,7 @@ _TERMS: tuple[Term, ...] = (
     _t("deliverable_name", "Deliverable", help="A milestone, or a project that has no milestones."),
     _t("deliverable", "Deliverable"),
     _t("deliverable_id", "Deliverable ID"),
+    _t("approval_id", "Approval ID"),
     _t("kind", "Kind", help="Milestone or project."),
     _t("thread_id", "Thread"),
     _t("channel", "Channel"),

@@ -153,6 +153,7 @@ def sample_variant(folder: Path, edits: dict[str, list[tuple[str, str]]]) -> Pat
 
 
 DRAWN: dict[str, pd.DataFrame] = {}
+CALLS: dict[str, dict[str, Any]] = {}  # key → the arguments common.table was called with
 
 
 @pytest.fixture(autouse=True)
@@ -163,15 +164,18 @@ def record_tables(monkeypatch: pytest.MonkeyPatch) -> dict[str, pd.DataFrame]:
     from views import common, shell
 
     DRAWN.clear()
+    CALLS.clear()
     real_table, real_pinned = common.table, shell.pinned
 
     def recording(df: pd.DataFrame, key: str, *args: Any, **kwargs: Any) -> None:
         DRAWN[key] = df
+        CALLS[key] = {"columns": args[0] if args else kwargs.get("columns"), **kwargs}
         real_table(df, key, *args, **kwargs)
 
     @contextlib.contextmanager
     def pinned() -> Any:  # every run starts afresh: a table not drawn this run is not there
         DRAWN.clear()
+        CALLS.clear()
         with real_pinned() as snapshot:
             yield snapshot
 

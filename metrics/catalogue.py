@@ -125,6 +125,13 @@ METRICS: tuple[Metric, ...] = (
     Metric("client_voices", "Client voices", "replies",
            "For a client and period: distinct senders of its in-messages.",
            "int", None, "people"),
+    Metric("quiet_clients", "Clients gone quiet", "replies",
+           "Active clients (not paused or ended) with no message in either direction, from the client or from "
+           "us, for at least the number of working days set as \"quiet after days\" in the settings (10 unless "
+           "changed), counted from the date of the last message up to the as-of date. A client with no message "
+           "yet counts from its start date; one with neither a message nor a start date counts as gone quiet. "
+           "Only the client, account manager and tier filters apply.",
+           "int", None, "clients", better="lower"),
     # --- approvals (SPEC §6): mart = approval rounds -----------------------------------------
     Metric("pending", "Pending approvals", "approvals",
            "Approval rounds sent at or before as_of with no response at as_of.",

@@ -3,7 +3,8 @@
 One client at a time (worst health first, or the client picked in the sidebar): its health
 score and the points each signal cost it, with the reason, then the evidence behind the
 signals (overdue and recent deliverables, threads waiting on either side, pending approvals,
-recent feedback), and below, every client ranked by health.
+recent feedback), whether it has gone quiet (beside the score, not in it), and below, every
+client ranked by health.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import dataclasses
 
 import streamlit as st
 
-from metrics import approvals, deadlines, feedback, health, history, replies, summaries
+from metrics import approvals, deadlines, feedback, health, history, quiet, replies, summaries
 from metrics.catalogue import metric
 from views import common
 from views import figures as fg
@@ -67,6 +68,29 @@ def feedback_chart(monthly):
     return common.style(fig, height=320, legend=False)
 
 
+def silent_for(days):
+    """Working days of silence in words ('—' for a paused or ended client, which is never quiet)."""
+    if days != days:
+        return "—"
+    n = int(days)
+    return f"{n} working day{'' if n == 1 else 's'}"
+
+
+def quiet_line(row, facts):
+    """A warning when the client has gone quiet (beside its score, not in it), else when it last wrote."""
+    last = facts[facts["client_id"] == row["client_id"]]
+    when = ""
+    if len(last) and last["last_message_local"].notna().iloc[0]:
+        who = "the client" if last["last_direction"].iloc[0] == "in" else "us"
+        when = f"{last['last_message_local'].iloc[0]:%a %d %b %Y %H:%M}, from {who}"
+    if row["is_quiet"]:
+        st.warning(f"{common.md_escape(row['quiet_reason'])}{f' (the last: {when})' if when else ''}. Not part of "
+                   "the health score, which its five signals make.", icon=":material/volume_off:")
+    elif when:
+        st.caption(f"Last message either way {when}: {silent_for(row['quiet_days'])} ago. A client silent for "
+                   f"{ctx.settings.quiet_after_days} working days has gone quiet.")
+
+
 def section_table(df, key, columns, empty):
     """A small evidence table, or a one-line all-clear when it is empty."""
     if df.empty:
@@ -114,6 +138,7 @@ else:
 
     # --- why: the health breakdown -----------------------------------------------------------
     st.subheader("Why this score")
+    quiet_line(row, quiet.quiet_clients(con, cctx))
     bd = health.health_breakdown(con, cctx, client_id)
     left, right = st.columns([2, 3], gap="large")
     with left:
@@ -239,7 +264,8 @@ else:
     # --- every client -----------------------------------------------------------------------------
     st.subheader("All clients by health")
     st.caption(f"Lowest first. Signal scores are 0–100 over the last {WINDOW} days; blank = no data.")
-    table = ranked.assign(main_issue=ranked["main_issue_label"])
+    table = ranked.assign(main_issue=ranked["main_issue_label"],
+                          silent_for=[silent_for(d) for d in ranked["quiet_days"]])
     config = {
         "client_name": st.column_config.TextColumn("Client"),
         "client_id": st.column_config.TextColumn("Id", width=70),
@@ -249,6 +275,10 @@ else:
             metric("health_score").label, min_value=0, max_value=100, format="%.0f", color="auto",
             help=common.help_for("health_score")),
         "main_issue": st.column_config.TextColumn("Main issue", help="The signal that lost the most points."),
+        "silent_for": st.column_config.TextColumn(
+            "Silent for", help="Working days since the last message either way (active clients only; with no "
+                               "message yet, since the start date). Not part of the health score."),
+        "is_quiet": st.column_config.CheckboxColumn("Gone quiet", help=common.help_for("quiet_clients")),
     }
     for s in health.SIGNALS:
         config[f"{s}_score"] = st.column_config.ProgressColumn(

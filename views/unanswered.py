@@ -1,7 +1,8 @@
 """Unanswered: who is waiting on us, and whom are we waiting on?
 
 Right now: the open reply queues on both sides (clients waiting on us, us waiting on
-clients), by age and by account manager, and the threads behind them. Over the period:
+clients), by age and by account manager, and the threads behind them; the active clients
+who have gone quiet (no message either way for `quiet_after_days` working days). Over the period:
 how fast we answer (median and p90 response, SLA breaches) by week and by channel, and
 how many agency people speak to each client (voices).
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from metrics import replies, summaries
+from metrics import quiet, replies, summaries
 from metrics.catalogue import metric
 from metrics.health import IDEAL_VOICES
 from views import common
@@ -166,6 +167,68 @@ with tab_client:
                  "Open threads where we asked the client something and have had no answer, longest wait first. "
                  "The SLA is ours, shown for comparison: clients are not bound by it.",
                  "We are not waiting on any client at this moment.")
+
+# --- gone quiet ------------------------------------------------------------------------------
+
+QUIET_SENDER = {"in": "Client", "out": "Us"}
+QUIET_COLUMNS = {
+    "client_name": st.column_config.TextColumn("Client"),
+    "account_manager": st.column_config.TextColumn("Account manager"),
+    "last_message": st.column_config.TextColumn(
+        "Last message", help=f"The last message either way at or before as-of, agency time ({ctx.tz})."),
+    "wrote_last": st.column_config.TextColumn("Wrote last", help="Who sent that message: the client or us."),
+    "silent_for": st.column_config.TextColumn(
+        "Silent for", help="Working days from the last message (or, with none yet, the client's start date) "
+                           "to the as-of date."),
+    "client_id": None, "quiet_days": None,  # in the CSV, not on screen
+}
+
+
+def _text(value):
+    """Sheet text as written, '—' when blank."""
+    return value if isinstance(value, str) and value.strip() else "—"
+
+
+def _quiet_rows(q):
+    """The quiet clients in words: no blank cell, '—' where there is nothing to show."""
+    def silent(days, since_start):
+        if days != days:
+            return "no message on record"
+        n = int(days)
+        return f"{n} working day{'' if n == 1 else 's'}" + (" since its start date" if since_start else "")
+
+    no_msg = q["last_message_local"].isna()
+    return pd.DataFrame({
+        "client_name": [_text(n) for n in q["client_name"]],
+        "account_manager": [_text(a) for a in q["account_manager"]],
+        "last_message": ["—" if pd.isna(t) else f"{t:%a %d %b %Y, %H:%M}" for t in q["last_message_local"]],
+        "wrote_last": ["—" if pd.isna(d) else QUIET_SENDER.get(d, str(d)) + (f": {s}" if _text(s) != "—" else "")
+                       for d, s in zip(q["last_direction"], q["last_sender"], strict=True)],
+        "silent_for": [silent(d, n) for d, n in zip(q["quiet_days"], no_msg, strict=True)],
+        "client_id": q["client_id"].astype(str).to_numpy(),
+        "quiet_days": q["quiet_days"].to_numpy(),
+    })
+
+
+st.subheader("Gone quiet")
+quiet_after = ctx.settings.quiet_after_days
+everyone = quiet.quiet_clients(con, ctx)
+gone = everyone[everyone["is_quiet"].to_numpy(dtype=bool)]
+tile, listing = st.columns([1, 3], gap="large")
+with tile:
+    common.kpi_tiles(["quiet_clients"], summary, previous)
+with listing:
+    if everyone.empty:
+        st.info("No active client matches these filters, so none can have gone quiet.", icon=":material/groups:")
+    elif gone.empty:
+        st.success(f"No active client has gone quiet: each one wrote to us, or heard from us, within the last "
+                   f"{quiet_after} working days.", icon=":material/check_circle:")
+    else:
+        st.caption(f"Active clients with no message either way for at least {quiet_after} working days, the longest "
+                   "silence first: the first sign of a client about to leave. Paused and ended clients are not "
+                   "listed; the project, department and channel filters do not apply.")
+        common.table(_quiet_rows(gone), key="unanswered_quiet", column_config=QUIET_COLUMNS,
+                     download="clients-gone-quiet")
 
 # --- how fast we answer --------------------------------------------------------------------
 

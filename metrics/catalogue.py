@@ -129,7 +129,8 @@ METRICS: tuple[Metric, ...] = (
            "Active clients (not paused or ended) with no message in either direction, from the client or from "
            "us, for at least the number of working days set as \"quiet after days\" in the settings (10 unless "
            "changed), counted from the date of the last message up to the as-of date. A client with no message "
-           "yet counts from its start date; one with neither a message nor a start date counts as gone quiet. "
+           "yet counts from its start date (one starting after the as-of date has not gone quiet); one with neither a "
+           "message nor a start date counts as gone quiet. "
            "Only the client, account manager and tier filters apply.",
            "int", None, "clients", better="lower"),
     # --- approvals (SPEC §6): mart = approval rounds -----------------------------------------

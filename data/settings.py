@@ -42,6 +42,7 @@ SETTINGS_DOC: dict[str, str] = {
                    "MM/DD/YYYY",
     "reply_sla_hours": "reply SLA in business hours: a number or a table by channel with `default`",
     "approval_sla_days": "working days an approval without due_by may wait before it is overdue",
+    "quiet_after_days": "working days without a message either way after which an active client has gone quiet",
     "column_map": "extra header, tab and value aliases (TOML shaped like data/columns.toml)",
     "refresh_minutes": "how often the running dashboard syncs the source by itself; 0 = only on Sync now",
     "health": "client health: [health.weights] per signal",
@@ -70,6 +71,7 @@ class Settings:
     date_format: str = "DD.MM.YYYY"
     reply_sla_hours: dict[str, float] = field(default_factory=lambda: {"default": 8.0})
     approval_sla_days: float = 3
+    quiet_after_days: int = 10  # working days of silence, either way, before an active client has gone quiet
     column_map: str = ""
     refresh_minutes: float = 0  # 0: the dashboard syncs on its first start and on Sync now only
     health_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_HEALTH_WEIGHTS))
@@ -225,6 +227,12 @@ def parse_settings(raw: dict[str, Any], path: str | None = None) -> Settings:
         kw["reply_sla_hours"] = table
     if "approval_sla_days" in raw:
         kw["approval_sla_days"] = _positive("approval_sla_days", raw["approval_sla_days"])
+    if "quiet_after_days" in raw:
+        days = raw["quiet_after_days"]
+        if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+            raise SettingsError(f"quiet_after_days: {days!r} must be a whole number of working days, 1 or more "
+                                "(e.g. 10)")
+        kw["quiet_after_days"] = days
     if "column_map" in raw:
         kw["column_map"] = str(raw["column_map"] or "")
     if "refresh_minutes" in raw:

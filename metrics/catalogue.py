@@ -137,6 +137,14 @@ METRICS: tuple[Metric, ...] = (
     Metric("client_voices", "Client voices", "replies",
            "For a client and period: how many different people wrote to us from the client's side.",
            "int", None, "people"),
+    Metric("quiet_clients", "Clients gone quiet", "replies",
+           "Active clients (not paused or ended) with no message in either direction, from the client or from "
+           "us, for at least the number of working days set as \"quiet after days\" in the settings (10 unless "
+           "changed), counted from the date of the last message up to the as-of date. A client with no message "
+           "yet counts from its start date (one starting after the as-of date has not gone quiet); one with neither a "
+           "message nor a start date counts as gone quiet. "
+           "Only the client, account manager and tier filters apply.",
+           "int", None, "clients", better="lower"),
     # --- approvals (SPEC §6): mart = approval rounds -----------------------------------------
     Metric("pending", "Pending approvals", "approvals",
            "Approval rounds sent to the client by the as-of moment and not answered yet.",

@@ -97,7 +97,7 @@ def _vocabulary() -> list[str]:
              "| header | column | format | meaning |", "|---|---|---|---|"]
     for t in TERMS.values():
         lines.append(f"| {t.label} | `{t.name}` | {t.kind} | {t.help.replace('|', '/')} |")
-    return lines + [""]
+    return [*lines, ""]
 
 
 def main() -> int:

@@ -34,6 +34,12 @@ points_lost = 100. The signal that lost the most points is the client's `main_is
 Health is a property of the client: only the client-level filters (client, account
 manager, tier) choose which clients are scored; project-manager, department and
 channel filters do not change a client's score.
+
+Beside the score, never inside it, every client carries whether it has *gone quiet*
+(metrics.quiet: an active client with no message either way for `quiet_after_days`
+working days): `quiet_days`, `is_quiet` and `quiet_reason`. A silent client has no
+signal data to lose points on, so the score alone would call it healthy; the quiet facts
+say otherwise without changing SPEC §8's score.
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ from metrics.cache import per_load
 from metrics.catalogue import family, run_over
 from metrics.context import Context, Filters, apply_filters, client_filter_sql, memo, snapshot
 from metrics.families import family_marts
+from metrics.quiet import quiet_facts
 from metrics.replies import voices_sql
 
 __all__ = [
@@ -293,8 +300,12 @@ def client_health(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     """One row per loaded client matching the client-level filters, ordered by client_id.
 
     Columns: client_id, client_name, account_manager, tier, health_score, main_issue,
-    then per signal `<signal>_score`, `<signal>_weight` (effective), `<signal>_points_lost`
-    and `<signal>_reason`. Computed over the health window ending on as_of's date.
+    main_issue_label, main_reason; beside the score, not part of it, whether the client has
+    gone quiet (metrics.quiet): quiet_days (NaN for a paused or ended client, or with nothing
+    to count from), is_quiet (False for a paused or ended client) and quiet_reason (a sentence
+    when quiet, else None); then per signal `<signal>_score`, `<signal>_weight` (effective),
+    `<signal>_points_lost` and `<signal>_reason`. Computed over the health window ending on
+    as_of's date (gone quiet: at as_of, with its own setting quiet_after_days).
 
     A client's score depends on its own rows only, so every client is scored once per
     as_of (and load) and the client-level filters then pick rows: filtering the dashboard
@@ -319,8 +330,15 @@ def _score_all(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
         pick = main == s
         reason[pick] = scored[f"{s}_reason"].to_numpy(dtype=object)[pick]
     scored["main_reason"] = pd.Series(reason, index=scored.index, dtype=object)
+    # Gone quiet (metrics.quiet) beside the score, never in it: SPEC §8's five signals make the score.
+    facts = quiet_facts(con, ctx).set_index("client_id")
+    ids = scored["client_id"]
+    scored["quiet_days"] = ids.map(facts["quiet_days"]).to_numpy(dtype="float64", na_value=np.nan)
+    scored["is_quiet"] = ids.map(facts["is_quiet"]).fillna(False).to_numpy(dtype=bool)
+    scored["quiet_reason"] = pd.Series([r if isinstance(r, str) else None for r in ids.map(facts["quiet_reason"])],
+                                       index=scored.index, dtype=object)
     cols = ["client_id", "client_name", "account_manager", "tier", "health_score", "main_issue", "main_issue_label",
-            "main_reason"]
+            "main_reason", "quiet_days", "is_quiet", "quiet_reason"]
     for s in SIGNALS:
         scored[f"{s}_score"] = scored[s]
         cols += [f"{s}_score", f"{s}_weight", f"{s}_points_lost", f"{s}_reason"]

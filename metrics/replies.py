@@ -39,6 +39,7 @@ from metrics.context import (
     query_df,
     utc_instants,
 )
+from metrics.quiet import quiet_count
 
 __all__ = [
     "AGE_BUCKETS",
@@ -271,6 +272,7 @@ def reply_trend(con: duckdb.DuckDBPyConnection, ctx: Context, weeks: int = 12) -
 
 
 def replies_summary(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, Any]:
-    """The replies family's tiles for the report and the overview (None where undefined)."""
+    """The replies family's tiles for the report and the overview (None where undefined),
+    with the clients gone quiet (a count of clients, not of episodes: see metrics.quiet)."""
     m = episodes(con, ctx)
-    return summary_record(con, m, "replies")
+    return {**summary_record(con, m, "replies"), "quiet_clients": quiet_count(con, ctx)}

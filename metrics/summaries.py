@@ -7,6 +7,7 @@ per family and period would cost a query each.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import duckdb
@@ -15,8 +16,15 @@ from metrics.cache import per_load
 from metrics.catalogue import summary_records
 from metrics.context import Context, Filters
 from metrics.families import NAMES, family_marts
+from metrics.quiet import quiet_count
 
-__all__ = ["headline"]
+__all__ = ["COMPUTED", "headline"]
+
+# Tile metrics of the catalogue without an SQL expression over their family's mart: each one's
+# family and the function that computes it at a Context (honouring its filters).
+COMPUTED: dict[str, tuple[str, Callable[[duckdb.DuckDBPyConnection, Context], Any]]] = {
+    "quiet_clients": ("replies", quiet_count),
+}
 
 
 @per_load
@@ -35,4 +43,8 @@ def headline(con: duckdb.DuckDBPyConnection, ctx: Context,
     prev: dict[str, Any] = {}
     for key, rec in records.items():
         (now if key.startswith("now:") else prev).update(rec)
+    for name, (family_name, compute) in COMPUTED.items():  # state metrics: now and one period earlier
+        if family_name in families:
+            now[name] = compute(con, ctx)
+            prev[name] = compute(con, ctx.previous())
     return now, prev

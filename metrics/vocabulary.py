@@ -104,6 +104,14 @@ _TERMS: tuple[Term, ...] = (
        "Business hours (working days, within the working window) from the opening message to the as-of moment."),
     _t("sla_hours", "SLA, business h", "hours", "The reply SLA of the thread's channel, in business hours."),
     _t("breached", "Past SLA", "flag", "Already waiting longer than the channel's reply SLA."),
+    _t("last_message_local", "Last message", "datetime",
+       "The last message either way by the as-of moment, agency time."),
+    _t("wrote_last", "Wrote last", help="Who sent that message: the client or us."),
+    _t("quiet_days", "Silent for, wd", "days",
+       "Working days from the last message either way (or, with none yet, the client's start date) to the as-of "
+       "date; active clients only."),
+    _t("is_quiet", "Gone quiet", "flag",
+       "An active client with no message either way for at least the quiet-after days of the settings."),
     # --- approvals --------------------------------------------------------------------------------
     _t("round", "Round", "int"),
     _t("rounds", "Rounds so far", "int"),

@@ -3,7 +3,8 @@
 One client at a time (worst health first, or the client picked in the sidebar): its health
 score and the points each signal cost it, with the reason, then the evidence behind the
 signals (overdue and recent deliverables, threads waiting on either side, pending approvals,
-recent feedback), and below, every client ranked by health.
+recent feedback), whether it has gone quiet (beside the score, not in it), and below, every
+client ranked by health.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import dataclasses
 
 import streamlit as st
 
-from metrics import approvals, deadlines, feedback, health, history, replies, summaries
+from metrics import approvals, deadlines, feedback, formats, health, history, quiet, replies, summaries
 from views import common
 from views import figures as fg
 
@@ -66,6 +67,21 @@ def feedback_chart(monthly):
     return common.style(fig, height=320, legend=False)
 
 
+def quiet_line(row, facts):
+    """A warning when the client has gone quiet (beside its score, not in it), else when it last wrote."""
+    last = facts[facts["client_id"] == row["client_id"]]
+    when = ""
+    if len(last) and last["last_message_local"].notna().iloc[0]:
+        who = "the client" if last["last_direction"].iloc[0] == "in" else "us"
+        when = f"{common.dates().when(last['last_message_local'].iloc[0])}, from {who}"
+    if row["is_quiet"]:
+        st.warning(f"{common.md_escape(row['quiet_reason'])}{f' (the last: {when})' if when else ''}. Not part of "
+                   "the health score, which its five signals make.", icon=":material/volume_off:")
+    elif when:
+        st.caption(f"Last message either way {when}: {formats.show(row['quiet_days'], 'days')} ago. A client silent "
+                   f"for {ctx.settings.quiet_after_days} working days has gone quiet.")
+
+
 def section_table(df, key, columns, empty, labels=None):
     """A small evidence table, or a one-line all-clear when it is empty."""
     if df.empty:
@@ -113,6 +129,7 @@ else:
 
     # --- why: the health breakdown -----------------------------------------------------------
     st.subheader("Why this score")
+    quiet_line(row, quiet.quiet_clients(con, cctx))
     bd = health.health_breakdown(con, cctx, client_id)
     left, right = st.columns([2, 3], gap="large")
     with left:
@@ -183,6 +200,6 @@ else:
     st.subheader("All clients by health")
     st.caption(f"Lowest first. Signal scores are 0–100 over the last {WINDOW} days; blank = no data.")
     table = ranked.assign(main_issue=ranked["main_issue_label"])
-    columns = ["client_name", "account_manager", "tier", "health_score", "main_issue",
+    columns = ["client_name", "account_manager", "tier", "health_score", "main_issue", "quiet_days", "is_quiet",
                *(f"{s}_score" for s in health.SIGNALS)]
     common.table(table, key="clients_ranking", columns=columns, download="client-health", csv_extra=["client_id"])

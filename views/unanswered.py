@@ -1,7 +1,8 @@
 """Unanswered: who is waiting on us, and whom are we waiting on?
 
 Right now: the open reply queues on both sides (clients waiting on us, us waiting on
-clients), by age and by account manager, and the threads behind them. Over the period:
+clients), by age and by account manager, and the threads behind them; the active clients
+who have gone quiet (no message either way for `quiet_after_days` working days). Over the period:
 how fast we answer (median and p90 response, SLA breaches) by week and by channel, and
 how many agency people speak to each client (voices).
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from metrics import replies, summaries
+from metrics import quiet, replies, summaries
 from metrics.catalogue import metric
 from metrics.health import IDEAL_VOICES
 from views import common
@@ -147,6 +148,39 @@ with tab_client:
                  "Open threads where we asked the client something and have had no answer, longest wait first. "
                  "The SLA is ours, shown for comparison: clients are not bound by it.",
                  "We are not waiting on any client at this moment.")
+
+# --- gone quiet ------------------------------------------------------------------------------
+
+QUIET_SENDER = {"in": "Client", "out": "Us"}
+def _quiet_rows(q):
+    """The quiet clients with who wrote last in words ("the client: Anna", "us: Ivan")."""
+    return q.assign(wrote_last=[
+        None if pd.isna(d) else QUIET_SENDER.get(d, str(d)) + (f": {s}" if isinstance(s, str) and s.strip() else "")
+        for d, s in zip(q["last_direction"], q["last_sender"], strict=True)])
+
+
+st.subheader("Gone quiet")
+quiet_after = ctx.settings.quiet_after_days
+everyone = quiet.quiet_clients(con, ctx)
+gone = everyone[everyone["is_quiet"].to_numpy(dtype=bool)]
+tile, listing = st.columns([1, 3], gap="large")
+with tile:
+    common.kpi_tiles(["quiet_clients"], summary, previous)
+with listing:
+    if everyone.empty:
+        st.info("No active client matches these filters, so none can have gone quiet.", icon=":material/groups:")
+    elif gone.empty:
+        st.success(f"No active client has gone quiet: each one wrote to us, or heard from us, within the last "
+                   f"{quiet_after} working days.", icon=":material/check_circle:")
+    else:
+        st.caption(f"Active clients with no message either way for at least {quiet_after} working days, the longest "
+                   "silence first: the first sign of a client about to leave. Paused and ended clients are not "
+                   "listed; the project, department and channel filters do not apply.")
+        common.table(_quiet_rows(gone), key="unanswered_quiet", download="clients-gone-quiet",
+                     columns=["client_name", "account_manager", "last_message_local", "wrote_last", "quiet_days"],
+                     csv_extra=["client_id"])
+        if gone["quiet_days"].isna().any():
+            st.caption("Silent for —: no message on record and no start date to count from.")
 
 # --- how fast we answer --------------------------------------------------------------------
 

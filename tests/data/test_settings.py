@@ -35,6 +35,7 @@ def test_defaults_are_the_spec_defaults() -> None:
     assert s.sla_hours(None) == 8
     assert s.sla_hours("chat") == 8
     assert s.approval_sla_days == 3
+    assert s.quiet_after_days == 10
     assert s.source == ""
     assert s == Settings(path=None)
 
@@ -211,3 +212,20 @@ def test_refresh_minutes_must_be_a_number_of_minutes_up_to_a_day(value) -> None:
 
 def test_refresh_minutes_defaults_to_off() -> None:
     assert parse_settings({}).refresh_minutes == 0 and parse_settings({"refresh_minutes": 15}).refresh_minutes == 15
+
+
+# ------------------------------------------------------------ quiet_after_days: gone quiet
+
+
+def test_quiet_after_days_is_read_and_defaults_to_ten() -> None:
+    assert parse_settings({}).quiet_after_days == 10
+    assert parse_settings({"quiet_after_days": 1}).quiet_after_days == 1
+    assert parse_settings({"quiet_after_days": 15}).quiet_after_days == 15
+    assert load_settings(DEFAULT_SETTINGS_PATH).quiet_after_days == 10  # the committed file keeps the default
+
+
+@pytest.mark.parametrize("value", [0, -3, 2.5, 10.0, "10", True, None, [10]])
+def test_quiet_after_days_must_be_a_whole_number_of_at_least_one(value) -> None:
+    with pytest.raises(SettingsError) as err:
+        parse_settings({"quiet_after_days": value})
+    assert str(err.value) == f"quiet_after_days: {value!r} must be a whole number of working days, 1 or more (e.g. 10)"

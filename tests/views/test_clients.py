@@ -110,3 +110,41 @@ def test_the_selected_clients_deadline_moves_are_listed(app, sample_db):
     assert len(moves) > 0
     shown = [df for df in DRAWN.values() if "old_due_date" in df.columns]
     assert len(shown) == 1 and len(shown[0]) == len(moves)
+
+
+@pytest.fixture(scope="module")
+def quiet_db(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample with Urban Nest Furniture (C19) silent after Fri 2026-10-30 16:26 (a client wrote last)."""
+    from tests.views.conftest import edited_copy
+
+    return edited_copy(sample_db, tmp_path_factory.mktemp("clients-quiet"),
+                       "DELETE FROM messages WHERE client_id = 'C19' AND sent_at > TIMESTAMPTZ '2026-11-02 00:00+00'")
+
+
+def test_a_client_gone_quiet_says_so_beside_its_score_and_in_the_ranking(app, quiet_db):
+    at = app("clients", db=quiet_db, query={"client": "Urban Nest Furniture"})
+    assert not at.exception
+    assert at.selectbox(key="clients_client").value == "C19"
+    # working dates after Fri 10-30 up to Fri 11-20: 15
+    assert [w.value for w in at.warning] == [
+        "Gone quiet: no message either way for 15 working days (the last: Fri 30 Oct 2026 16:26, from the client). "
+        "Not part of the health score, which its five signals make."]
+    board = ask(quiet_db, health.client_health).set_index("client_id")
+    assert board.loc["C19", "is_quiet"] and board.loc["C19", "quiet_days"] == 15
+    assert metric_values(at)[metric("health_score").label] == metric("health_score").fmt(board.loc["C19",
+                                                                                                  "health_score"])
+
+    at.sidebar.multiselect(key="client").set_value([]).run()  # every client in the ranking
+    ranking = table_with(at, "silent_for").set_index("client_id")
+    assert ranking.loc["C19", "silent_for"] == "15 working days" and ranking.loc["C19", "is_quiet"]
+    assert ranking.loc["C05", "silent_for"] == "3 working days" and not ranking.loc["C05", "is_quiet"]
+    assert ranking.loc["C20", "silent_for"] == "—"  # paused: never quiet
+    assert ranking["is_quiet"].tolist() == board.loc[ranking.index, "is_quiet"].tolist()
+
+
+def test_a_client_still_writing_shows_its_last_message_and_no_warning(app):
+    at = app("clients", query={"client": "Solstice Hotels"})
+    assert not at.exception and not at.warning
+    # Tue 11-17 15:34 to Fri 11-20: 3 working days
+    assert any(c.value == "Last message either way Tue 17 Nov 2026 15:34, from the client: 3 working days ago. "
+                          "A client silent for 10 working days has gone quiet." for c in at.caption)

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from metrics import replies
+from metrics import quiet, replies
 from metrics.catalogue import metric
-from tests.views.conftest import DRAWN, ask, edited_copy, tile_checks
+from tests.views.conftest import DRAWN, ask, edited_copy, shown_tiles_for, tile_checks
 
 AS_OF = "2026-11-20T18:00:00"
 TILES = ["awaiting_agency", "oldest_wait_hours", "breached_open", "awaiting_client", "median_response_hours",
@@ -126,3 +126,59 @@ def test_client_and_owner_names_are_printed_literally_in_the_charts(app, hostile
     # A click on a bar filters by the value as loaded, not by its escaped label.
     assert "C07" in ids
     assert "<i>James</i>" in ids
+
+
+# --- gone quiet ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def quiet_db(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample with two active clients gone quiet: Tundra Outdoor (C16) without any message or
+    start date, Urban Nest Furniture (C19) with nothing after Fri 2026-10-30 16:26."""
+    return edited_copy(sample_db, tmp_path_factory.mktemp("quiet"),
+                       "DELETE FROM messages WHERE client_id = 'C16'",
+                       "UPDATE clients SET start_date = NULL WHERE client_id = 'C16'",
+                       "DELETE FROM messages WHERE client_id = 'C19' AND sent_at > TIMESTAMPTZ '2026-11-02 00:00+00'")
+
+
+def quiet_table(at: AppTest) -> pd.DataFrame | None:
+    found = [d.value for d in at.dataframe if "silent_for" in d.value.columns]
+    assert len(found) <= 1
+    return found[0] if found else None
+
+
+def test_the_gone_quiet_section_sits_between_the_queues_and_the_response_times(app, sample_db) -> None:
+    at = app("unanswered")
+    assert not at.exception
+    headers = [h.value for h in at.subheader]
+    assert headers.index("Open queues") < headers.index("Gone quiet") < headers.index("How fast we answer")
+    # on the sample every active client wrote, or heard from us, within 10 working days
+    assert ask(sample_db, quiet.quiet_count) == 0
+    assert shown_tiles_for(at, ["quiet_clients"]) == {"Clients gone quiet": "0"}
+    assert any("within the last 10 working days" in s.value for s in at.success)
+    assert quiet_table(at) is None
+
+
+def test_the_quiet_clients_are_listed_longest_silence_first_in_plain_words(app, quiet_db) -> None:
+    at = app("unanswered", db=quiet_db)
+    assert not at.exception
+    assert shown_tiles_for(at, ["quiet_clients"]) == {"Clients gone quiet": "2"}
+    expected = ask(quiet_db, quiet.quiet_clients)
+    assert expected["client_id"].head(2).tolist() == ["C16", "C19"] and expected["is_quiet"].sum() == 2
+    shown = quiet_table(at)
+    assert shown["client_id"].tolist() == ["C16", "C19"]
+    # working dates after Fri 10-30 up to Fri 11-20: three full weeks = 15
+    c16, c19 = shown.to_dict("records")
+    assert c16 == {"client_name": "Tundra Outdoor", "account_manager": "Anna Petrova", "last_message": "—",
+                   "wrote_last": "—", "silent_for": "no message on record", "client_id": "C16",
+                   "quiet_days": pytest.approx(float("nan"), nan_ok=True)}
+    assert c19["last_message"] == "Fri 30 Oct 2026, 16:26"
+    assert c19["wrote_last"] == "Client: peter.fontaine@urbannest.com"
+    assert c19["silent_for"] == "15 working days" and c19["quiet_days"] == 15
+    visible = shown.drop(columns=["quiet_days"])
+    assert not visible.isna().any().any() and "None" not in visible.to_numpy()
+
+    # the client-level filters choose the clients: Anna Petrova's quiet client only
+    at.sidebar.multiselect(key="am").set_value(["Anna Petrova"]).run()
+    assert not at.exception
+    assert quiet_table(at)["client_id"].tolist() == ["C16"]
+    assert shown_tiles_for(at, ["quiet_clients"]) == {"Clients gone quiet": "1"}

@@ -10,6 +10,7 @@ import re
 import pandas as pd
 import pytest
 
+from data.settings import ROOT
 from metrics import formats, vocabulary
 from metrics.catalogue import METRICS, metric
 from tests.views.conftest import CALLS, DRAWN, PAGES
@@ -63,8 +64,7 @@ def test_no_page_shows_a_code_name_or_none_on_a_tile_tooltip_header_or_csv(app, 
 
 
 def test_every_shown_column_is_a_term_and_every_term_is_in_the_dictionary() -> None:
-    dictionary = (registry.ROOT / "docs" / "metrics.md").read_text(encoding="utf-8") \
-        if hasattr(registry, "ROOT") else open("docs/metrics.md", encoding="utf-8").read()
+    dictionary = (ROOT / "docs" / "metrics.md").read_text(encoding="utf-8")
     for t in vocabulary.TERMS.values():
         assert f"| {t.label} | `{t.name}` |" in dictionary, t.name
         assert not CODE_NAME.search(t.label + " " + t.help), t.name
@@ -85,7 +85,7 @@ def test_one_quantity_reads_the_same_on_every_page(app) -> None:
             continue  # one client's tiles, not the agency's
         for m in at.metric:
             seen.setdefault(m.label.split(" · ")[0], set()).add((page, m.value))
-        for key, call in CALLS.items():
+        for call in CALLS.values():
             for name in call.get("columns") or []:
                 t = vocabulary.term(name)
                 if t.kind in formats.QUANTITIES:

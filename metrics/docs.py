@@ -8,7 +8,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from data.settings import DEFAULT_AT_RISK_BELOW, DEFAULT_HEALTHY_FROM
 from metrics.catalogue import METRICS
+from metrics.health import BAND_COLORS, BAND_LABELS, SIGNALS
 
 DOCS_PATH = Path(__file__).resolve().parent.parent / "docs" / "metrics.md"
 FAMILY_TITLES = {
@@ -19,6 +21,28 @@ FAMILY_TITLES = {
     "history": "Deadline history — one row per deadline move between recorded syncs",
     "health": "Client health",
 }
+
+
+def _bands() -> list[str]:
+    """The one colour rule of health and signal scores (metrics/health.band)."""
+    below, healthy = f"{DEFAULT_AT_RISK_BELOW:g}", f"{DEFAULT_HEALTHY_FROM:g}"
+    colour = {b: f"{BAND_LABELS[b]} ({BAND_COLORS[b]})" for b in BAND_COLORS}
+    return [
+        "### Score bands — one colour rule",
+        "",
+        "Every health score and every signal score "
+        f"({', '.join(f'`{s}`' for s in SIGNALS)}; each 0–100 over the health window) falls in "
+        "one band by the two thresholds of `[health]` in `pulse.toml`: below `at_risk_below` "
+        f"(default {below}) it is **{colour['at_risk']}**, from `healthy_from` (default {healthy}) up "
+        f"**{colour['healthy']}**, in between **{colour['watch']}**; a signal without data has no score and "
+        f"no band: **{colour[None]}**, marked \"no data\", never drawn as 0. The band is decided on the "
+        f"score itself (59.99 is at risk with the defaults), and a score written beside its colour keeps "
+        f"the decimals that show it (\"59.99\", not \"60\"). Every chart of a health or signal score (the "
+        "Weekly review's lowest health scores, the meeting screen, the Clients page's *Where the points "
+        "went*, the weekly digest) colours it this way and no other, and a score of 0 keeps a visible mark; "
+        "tables draw their score bars in one neutral grey.",
+        "",
+    ]
 
 
 def render() -> str:
@@ -46,6 +70,8 @@ def render() -> str:
             if m.expression:
                 lines.append(f"- expression: `{m.expression}`")
             lines.append("")
+        if fam == "health":
+            lines += _bands()
     return "\n".join(lines).rstrip() + "\n"
 
 

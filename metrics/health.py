@@ -34,12 +34,18 @@ points_lost = 100. The signal that lost the most points is the client's `main_is
 Health is a property of the client: only the client-level filters (client, account
 manager, tier) choose which clients are scored; project-manager, department and
 channel filters do not change a client's score.
+
+**Bands: one colour rule.** Every health score and every signal score falls in one band
+by the two thresholds of `[health]` in pulse.toml (defaults 60 and 80): `at_risk` below
+`at_risk_below`, `healthy` from `healthy_from` up, `watch` in between; no score (no data)
+has no band. `band()` decides it and BAND_COLORS colours it, for the dashboard
+(views/common.HEALTH_COLORS is this map) and the digest alike.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 import numpy as np
@@ -50,18 +56,27 @@ from metrics.cache import per_load
 from metrics.catalogue import family, run_over
 from metrics.context import Context, Filters, apply_filters, client_filter_sql, memo, snapshot
 from metrics.families import family_marts
+from metrics.formats import show
 from metrics.replies import voices_sql
 
 __all__ = [
+    "BANDS",
+    "BAND_COLORS",
+    "BAND_LABELS",
     "HEALTH_WINDOW_DAYS",
     "SIGNALS",
     "SIGNAL_DEFINITIONS",
     "SIGNAL_LABELS",
+    "Thresholds",
+    "band",
+    "band_label",
+    "band_legend",
     "client_health",
     "health_breakdown",
     "health_context",
     "lowest",
     "score_clients",
+    "score_text",
     "signal_scores",
     "voices_score",
 ]
@@ -84,12 +99,74 @@ SIGNAL_DEFINITIONS: dict[str, str] = {
     "voices": "100 with up to 2 agency people writing to the client, 20 points less per extra person.",
 }
 NO_MAIN_ISSUE = "No points lost"
+
+# The score bands, worst first, and their one colour each (None: no score, no data). Contrast on
+# white: red 5.5:1, amber 3.0:1, green 4.4:1, grey 3.3:1; the legends name the bands too.
+BANDS: tuple[str, ...] = ("at_risk", "watch", "healthy")
+BAND_LABELS: dict[str | None, str] = {"at_risk": "At risk", "watch": "Watch", "healthy": "Healthy", None: "No data"}
+BAND_COLORS: dict[str | None, str] = {"at_risk": "#c92a2a", "watch": "#e67700", "healthy": "#2b8a3e",
+                                      None: "#868e96"}
 IDEAL_VOICES = 2  # up to this many agency voices per client costs nothing
 VOICE_PENALTY = 20.0  # points per agency voice beyond IDEAL_VOICES
 _EPS = 1e-9
 
 
 # ------------------------------------------------------------------------ pure scoring
+
+
+class _Thresholds(Protocol):
+    at_risk_below: float
+    healthy_from: float
+
+
+Thresholds = _Thresholds | tuple[float, float]  # Settings, or (at_risk_below, healthy_from)
+
+
+def _limits(thresholds: Thresholds) -> tuple[float, float]:
+    if isinstance(thresholds, tuple):
+        return float(thresholds[0]), float(thresholds[1])
+    return float(thresholds.at_risk_below), float(thresholds.healthy_from)
+
+
+def band(score: float | None, thresholds: Thresholds) -> str | None:
+    """The band of a 0–100 health or signal score: "at_risk" below at_risk_below, "healthy"
+    from healthy_from up, "watch" in between; None without a score (None or NaN).
+
+    `thresholds` is the Settings (its `[health]` at_risk_below and healthy_from) or the pair.
+    """
+    if score is None or pd.isna(score):
+        return None
+    below, healthy = _limits(thresholds)
+    value = float(score)
+    if value < below:
+        return "at_risk"
+    return "healthy" if value >= healthy else "watch"
+
+
+def score_text(score: float | None, thresholds: Thresholds) -> str:
+    """A 0–100 score as written beside its band's colour: as everywhere (no decimals), or with
+    as many decimals as it takes to stay in its band where rounding would carry it across a
+    threshold (59.99 with at_risk_below = 60 reads "59.99" in red, never a red "60")."""
+    text = show(score, "score")
+    name = band(score, thresholds)
+    digits = 0
+    while name is not None and band(float(text), thresholds) != name and digits < 6:
+        digits += 1
+        text = f"{float(score):.{digits}f}"
+    return text
+
+
+def band_label(name: str | None) -> str:
+    """"At risk", "Watch", "Healthy", or "No data" for None."""
+    return BAND_LABELS[name]
+
+
+def band_legend(thresholds: Thresholds) -> dict[str, str]:
+    """Each band's label with its range, worst first, for a chart's legend ("At risk (< 60)")."""
+    below, healthy = _limits(thresholds)
+    return {"at_risk": f"{BAND_LABELS['at_risk']} (< {below:g})",
+            "watch": f"{BAND_LABELS['watch']} ({below:g}–{healthy:g})",
+            "healthy": f"{BAND_LABELS['healthy']} (≥ {healthy:g})"}
 
 
 def voices_score(agency_voices: float | None) -> float:

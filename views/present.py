@@ -24,7 +24,7 @@ import pandas as pd
 import streamlit as st
 
 from data import store
-from metrics import approvals, feedback, quality, replies, summaries
+from metrics import approvals, feedback, health, quality, replies, summaries
 from metrics.catalogue import metric
 from metrics.context import Context
 from views import common, weekly
@@ -90,12 +90,12 @@ def _at_risk(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
     score = metric("health_score")
     left, right = st.columns([5, 7], gap="large")
     with left:
-        common.chart(common.large_type(weekly.at_risk_chart(lowest, score.fmt)), key="present_at_risk_chart",
+        common.chart(common.large_type(weekly.at_risk_chart(lowest, ctx.settings)), key="present_at_risk_chart",
                      dimension="client")
     with right:
         big_table(lowest.assign(main_issue=lowest["main_issue_label"]),
                   {"client_name": "Client", "health_score": score.label, "main_issue": "Main issue"},
-                  {"health_score": score.fmt}, rows=len(lowest))
+                  {"health_score": lambda v: health.score_text(v, ctx.settings)}, rows=len(lowest))
 
 
 def _family(family: str, tiles: list[str], rows: Callable[[duckdb.DuckDBPyConnection, Context], pd.DataFrame],

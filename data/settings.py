@@ -45,12 +45,15 @@ SETTINGS_DOC: dict[str, str] = {
     "quiet_after_days": "working days without a message either way after which an active client has gone quiet",
     "column_map": "extra header, tab and value aliases (TOML shaped like data/columns.toml)",
     "refresh_minutes": "how often the running dashboard syncs the source by itself; 0 = only on Sync now",
-    "health": "client health: [health.weights] per signal",
+    "health": "client health: [health.weights] per signal; at_risk_below and healthy_from, the score bands",
     "access": "who may sign in with OIDC: [access] allowed_emails and allowed_domains",
 }
 ACCESS_KEYS = ("allowed_emails", "allowed_domains")
 # How dates may be written on screen (the `date_format` setting); metrics/formats.py knows how.
 DATE_FORMATS = ("DD.MM.YYYY", "YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY")
+HEALTH_KEYS = ("weights", "at_risk_below", "healthy_from")
+DEFAULT_AT_RISK_BELOW = 60.0  # a health or signal score below this is "at risk" (red)
+DEFAULT_HEALTHY_FROM = 80.0  # from this score up it is "healthy" (green); between the two, "watch" (amber)
 
 
 class SettingsError(ValueError):
@@ -75,6 +78,8 @@ class Settings:
     column_map: str = ""
     refresh_minutes: float = 0  # 0: the dashboard syncs on its first start and on Sync now only
     health_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_HEALTH_WEIGHTS))
+    at_risk_below: float = DEFAULT_AT_RISK_BELOW  # [health] score bands, 0-100: see metrics/health.band
+    healthy_from: float = DEFAULT_HEALTHY_FROM
     allowed_emails: tuple[str, ...] = ()  # lower-cased; only used when OIDC ([auth] in secrets) is on
     allowed_domains: tuple[str, ...] = ()
     path: str | None = None  # the file these came from, for messages
@@ -242,6 +247,22 @@ def parse_settings(raw: dict[str, Any], path: str | None = None) -> Settings:
         kw["refresh_minutes"] = float(minutes)
     if "health" in raw:
         health = raw["health"] or {}
+        if not isinstance(health, dict):
+            raise SettingsError("health: must be a table ([health] with at_risk_below, healthy_from, [health.weights])")
+        unknown = set(health) - set(HEALTH_KEYS)
+        if unknown:
+            raise SettingsError(f"health: unknown key(s) {', '.join(sorted(unknown))} (keys: {', '.join(HEALTH_KEYS)})")
+        for key in ("at_risk_below", "healthy_from"):
+            if key in health:
+                v = health[key]
+                if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 100:
+                    raise SettingsError(f"health.{key}: {v!r} must be a score from 0 to 100")
+                kw[key] = float(v)
+        below = kw.get("at_risk_below", DEFAULT_AT_RISK_BELOW)
+        healthy = kw.get("healthy_from", DEFAULT_HEALTHY_FROM)
+        if below > healthy:
+            raise SettingsError(f"health.at_risk_below ({below:g}) must not be above health.healthy_from "
+                                f"({healthy:g}): a score below at_risk_below is at risk, from healthy_from up healthy")
         weights = dict(DEFAULT_HEALTH_WEIGHTS)
         for k, v in (health.get("weights") or {}).items():
             if k not in DEFAULT_HEALTH_WEIGHTS:

@@ -49,9 +49,6 @@ AT_RISK = 10  # clients in the "lowest health" chart and table
 URGENT_ROWS = 5  # rows per urgent list
 CHANGE_ROWS = 25  # lines per "what changed" list on paper (the page shows 5)
 TREND_WEEKS = 12
-PALETTE = ["#d9480f", "#1c7ed6", "#2b8a3e", "#f59f00", "#862e9c"]  # the page's colours per signal
-SIGNAL_COLORS = dict(zip(health.SIGNALS, PALETTE, strict=True))
-NO_ISSUE_COLOR = "#868e96"
 # The page's filter labels; the CLI flags are the URL's parameter names.
 FILTER_LABELS = {"clients": "Client", "account_managers": "Account manager", "project_managers": "Project manager",
                  "departments": "Department", "tiers": "Tier", "channels": "Channel"}
@@ -84,6 +81,7 @@ def digest_data(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, Any]:
             "tiles": tiles,
             "changes": {c.key: c.rows(snap, ctx) for c in changes.LISTS},
             "at_risk": health.lowest(snap, ctx, AT_RISK),
+            "bands": (ctx.settings.at_risk_below, ctx.settings.healthy_from),  # [health]'s two thresholds
             "overdue": deadlines.overdue_list(snap, ctx),
             "queue": replies.queue(snap, ctx, "agency"),
             "overdue_approvals": pend[pend["is_overdue"]].reset_index(drop=True),
@@ -103,44 +101,44 @@ def _short(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def at_risk_svg(rows: pd.DataFrame) -> str:
-    """Horizontal bars: the lowest health scores, coloured by main issue, a tooltip per bar."""
+ZERO_STUB_PX = 4  # a score of 0 still draws this wide, in its band's colour, with its "0" beside it
+
+
+def at_risk_svg(rows: pd.DataFrame, thresholds: health.Thresholds) -> str:
+    """Horizontal bars: the lowest health scores, each coloured by its band (health.BAND_COLORS,
+    as on the page), a tooltip per bar with the main issue."""
     width, left, right, bar, gap, top = 720, 210, 50, 22, 8, 34
     height = top + len(rows) * (bar + gap) + 34
     plot = width - left - right
     out = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
            f'aria-label="Lowest health scores" xmlns="http://www.w3.org/2000/svg">']
-    # legend: the issues present, in the page's order
-    x = left
-    present = [s for s in health.SIGNALS if (rows["main_issue"] == s).any()]
-    legend = [(health.SIGNAL_LABELS[s], SIGNAL_COLORS[s]) for s in present]
-    if rows["main_issue"].isna().any():
-        legend.append((health.NO_MAIN_ISSUE, NO_ISSUE_COLOR))
-    out.append('<text x="0" y="16" class="axis">Main issue:</text>')
-    x = 90
-    for label, color in legend:
-        out.append(f'<rect x="{x}" y="6" width="12" height="12" fill="{color}"/>'
-                   f'<text x="{x + 16}" y="16" class="axis">{esc(label)}</text>')
-        x += 30 + 7 * len(label)
+    bands = [health.band(v, thresholds) for v in rows["health_score"]]
+    legend = health.band_legend(thresholds)
+    out.append('<text x="0" y="16" class="axis">Health:</text>')
+    x = 60
+    for name in (b for b in health.BANDS if b in bands):  # the bands present, worst first
+        out.append(f'<rect x="{x}" y="6" width="12" height="12" fill="{health.BAND_COLORS[name]}"/>'
+                   f'<text x="{x + 16}" y="16" class="axis">{esc(legend[name])}</text>')
+        x += 30 + 7 * len(legend[name])
     for tick in (0, 25, 50, 75, 100):
         tx = left + plot * tick / 100
         out.append(f'<line x1="{tx:.1f}" y1="{top - 4}" x2="{tx:.1f}" y2="{height - 28}" class="grid"/>'
                    f'<text x="{tx:.1f}" y="{height - 12}" text-anchor="middle" class="axis">{tick}</text>')
-    for i, r in enumerate(rows.itertuples()):
+    for i, (r, b) in enumerate(zip(rows.itertuples(), bands, strict=True)):
         y = top + i * (bar + gap)
         score = float(r.health_score)
-        color = SIGNAL_COLORS.get(r.main_issue, NO_ISSUE_COLOR) if isinstance(r.main_issue, str) else NO_ISSUE_COLOR
+        color = health.BAND_COLORS[b]
         name = r.client_name if isinstance(r.client_name, str) and r.client_name else str(r.client_id)
-        tip = (f"{name} ({r.client_id})\nHealth score {metric('health_score').fmt(score)}\n"
+        text = health.score_text(score, thresholds)
+        tip = (f"{name} ({r.client_id})\nHealth score {text} ({health.band_label(b)})\n"
                f"Main issue: {r.main_issue_label}\n{r.main_reason}")
-        w = max(1.0, plot * max(0.0, min(score, 100.0)) / 100)
+        w = max(float(ZERO_STUB_PX), plot * max(0.0, min(score, 100.0)) / 100)
         out.append(
             f'<g><title>{esc(tip)}</title>'
             f'<text x="{left - 8}" y="{y + bar * 0.72:.1f}" text-anchor="end" class="label">'
             f'{esc(_short(name, 28))}</text>'
             f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar}" fill="{color}"/>'
-            f'<text x="{left + w + 5:.1f}" y="{y + bar * 0.72:.1f}" class="label">'
-            f'{esc(metric("health_score").fmt(score))}</text></g>')
+            f'<text x="{left + w + 5:.1f}" y="{y + bar * 0.72:.1f}" class="label">{esc(text)}</text></g>')
     out.append("</svg>")
     return "".join(out)
 
@@ -337,7 +335,7 @@ def render(data: dict[str, Any]) -> str:
         parts.append('<p class="empty">No client has a health score for these filters.</p>')
     else:
         parts.append(f'<h3>Lowest health scores (last {health.HEALTH_WINDOW_DAYS} days)</h3><figure style="margin:0">'
-                     f"{at_risk_svg(lowest)}</figure>")
+                     f"{at_risk_svg(lowest, data['bands'])}</figure>")
         parts.append(_table(lowest.assign(main_issue=lowest["main_issue_label"]),
                             ["client_name", "health_score", "main_issue", "main_reason"], data))
     parts.append("</section>")

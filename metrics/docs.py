@@ -8,8 +8,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from data.settings import DEFAULT_AT_RISK_BELOW, DEFAULT_HEALTHY_FROM
 from metrics.catalogue import METRICS, metric
 from metrics.formats import DATE_FORMATS, MIN_BASE, QUANTITIES, show
+from metrics.health import BAND_COLORS, BAND_LABELS, SIGNALS
 from metrics.vocabulary import TERMS
 
 DOCS_PATH = Path(__file__).resolve().parent.parent / "docs" / "metrics.md"
@@ -21,6 +23,27 @@ FAMILY_TITLES = {
     "history": "Deadline history — one row per deadline move between recorded syncs",
     "health": "Client health",
 }
+
+
+def _bands() -> list[str]:
+    """The one colour rule of health and signal scores (metrics/health.band)."""
+    below, healthy = f"{DEFAULT_AT_RISK_BELOW:g}", f"{DEFAULT_HEALTHY_FROM:g}"
+    colour = {b: f"{BAND_LABELS[b]} ({BAND_COLORS[b]})" for b in BAND_COLORS}
+    return [
+        "### Score bands — one colour rule",
+        "",
+        "Every health score and every signal score "
+        f"({', '.join(f'`{s}`' for s in SIGNALS)}; each 0–100 over the health window) falls in "
+        "one band by the two thresholds of `[health]` in `pulse.toml`: below `at_risk_below` "
+        f"(default {below}) it is **{colour['at_risk']}**, from `healthy_from` (default {healthy}) up "
+        f"**{colour['healthy']}**, in between **{colour['watch']}**; a signal without data has no score and "
+        f"no band: **{colour[None]}**, marked \"no data\", never drawn as 0. The band is decided on the "
+        "score as it is written, in whole points (59.99 reads 60 and is in the watch band), so a number and "
+        "its colour never disagree. Every chart of a health or signal score (the "
+        "Weekly review's lowest health scores, the meeting screen, the Clients page's *Where the points "
+        "went*, the weekly digest) colours it this way and no other, and a score of 0 keeps a visible mark.",
+        "",
+    ]
 
 
 def render() -> str:
@@ -51,6 +74,8 @@ def render() -> str:
             if m.expression:
                 lines.append(f"- expression: `{m.expression}`")
             lines.append("")
+        if fam == "health":
+            lines += _bands()
     lines += _vocabulary()
     return "\n".join(lines).rstrip() + "\n"
 

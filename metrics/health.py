@@ -40,12 +40,18 @@ Beside the score, never inside it, every client carries whether it has *gone qui
 working days): `quiet_days`, `is_quiet` and `quiet_reason`. A silent client has no
 signal data to lose points on, so the score alone would call it healthy; the quiet facts
 say otherwise without changing SPEC §8's score.
+
+**Bands: one colour rule.** Every health score and every signal score falls in one band
+by the two thresholds of `[health]` in pulse.toml (defaults 60 and 80): `at_risk` below
+`at_risk_below`, `healthy` from `healthy_from` up, `watch` in between; no score (no data)
+has no band. `band()` decides it and BAND_COLORS colours it, for the dashboard
+(views/common.HEALTH_COLORS is this map) and the digest alike.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 import numpy as np
@@ -56,19 +62,28 @@ from metrics.cache import per_load
 from metrics.catalogue import family, run_over
 from metrics.context import Context, Filters, apply_filters, client_filter_sql, memo, snapshot
 from metrics.families import family_marts
+from metrics.formats import rounded, show
 from metrics.quiet import quiet_facts
 from metrics.replies import voices_sql
 
 __all__ = [
+    "BANDS",
+    "BAND_COLORS",
+    "BAND_LABELS",
     "HEALTH_WINDOW_DAYS",
     "SIGNALS",
     "SIGNAL_DEFINITIONS",
     "SIGNAL_LABELS",
+    "Thresholds",
+    "band",
+    "band_label",
+    "band_legend",
     "client_health",
     "health_breakdown",
     "health_context",
     "lowest",
     "score_clients",
+    "score_text",
     "signal_scores",
     "voices_score",
 ]
@@ -91,12 +106,69 @@ SIGNAL_DEFINITIONS: dict[str, str] = {
     "voices": "100 with up to 2 agency people writing to the client, 20 points less per extra person.",
 }
 NO_MAIN_ISSUE = "No points lost"
+
+# The score bands, worst first, and their one colour each (None: no score, no data). Contrast on
+# white: red 5.5:1, amber 3.0:1, green 4.4:1, grey 3.3:1; the legends name the bands too.
+BANDS: tuple[str, ...] = ("at_risk", "watch", "healthy")
+BAND_LABELS: dict[str | None, str] = {"at_risk": "At risk", "watch": "Watch", "healthy": "Healthy", None: "No data"}
+BAND_COLORS: dict[str | None, str] = {"at_risk": "#c92a2a", "watch": "#e67700", "healthy": "#2b8a3e",
+                                      None: "#868e96"}
 IDEAL_VOICES = 2  # up to this many agency voices per client costs nothing
 VOICE_PENALTY = 20.0  # points per agency voice beyond IDEAL_VOICES
 _EPS = 1e-9
 
 
 # ------------------------------------------------------------------------ pure scoring
+
+
+class _Thresholds(Protocol):
+    at_risk_below: float
+    healthy_from: float
+
+
+Thresholds = _Thresholds | tuple[float, float]  # Settings, or (at_risk_below, healthy_from)
+
+
+def _limits(thresholds: Thresholds) -> tuple[float, float]:
+    if isinstance(thresholds, tuple):
+        return float(thresholds[0]), float(thresholds[1])
+    return float(thresholds.at_risk_below), float(thresholds.healthy_from)
+
+
+def band(score: float | None, thresholds: Thresholds) -> str | None:
+    """The band of a 0–100 health or signal score: "at_risk" below at_risk_below, "healthy"
+    from healthy_from up, "watch" in between; None without a score (None or NaN). The score is
+    banded as it is shown, in whole points (59.99 reads "60" and is "watch"), so a number and its
+    colour never disagree on screen.
+
+    `thresholds` is the Settings (its `[health]` at_risk_below and healthy_from) or the pair.
+    """
+    if score is None or pd.isna(score):
+        return None
+    below, healthy = _limits(thresholds)
+    value = rounded(score, "score")  # the score as it is written: a "60" is never red beside "< 60"
+    if value < below:
+        return "at_risk"
+    return "healthy" if value >= healthy else "watch"
+
+
+def score_text(score: float | None, thresholds: Thresholds) -> str:
+    """A 0–100 score as written beside its band's colour: as everywhere, in whole points (the
+    band is decided on that same number)."""
+    return show(score, "score")
+
+
+def band_label(name: str | None) -> str:
+    """"At risk", "Watch", "Healthy", or "No data" for None."""
+    return BAND_LABELS[name]
+
+
+def band_legend(thresholds: Thresholds) -> dict[str, str]:
+    """Each band's label with its range, worst first, for a chart's legend ("At risk (< 60)")."""
+    below, healthy = _limits(thresholds)
+    return {"at_risk": f"{BAND_LABELS['at_risk']} (< {below:g})",
+            "watch": f"{BAND_LABELS['watch']} ({below:g}–{healthy:g})",
+            "healthy": f"{BAND_LABELS['healthy']} (≥ {healthy:g})"}
 
 
 def voices_score(agency_voices: float | None) -> float:

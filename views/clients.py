@@ -18,7 +18,6 @@ from views import common
 from views import figures as fg
 
 TILES = ["health_score", "on_time_rate", "open_overdue", "awaiting_agency", "awaiting_client", "pending", "nps"]
-SIGNAL_COLORS = dict(zip(health.SIGNALS, common.PALETTE, strict=False))
 WINDOW = health.HEALTH_WINDOW_DAYS
 
 
@@ -34,25 +33,39 @@ def text(value):
     return common.md_escape(value) if isinstance(value, str) and value.strip() else "—"
 
 
-def breakdown_chart(bd):
+def breakdown_chart(bd, thresholds):
+    """Per signal, the points it cost (100 − health score, split by signal), each bar coloured by
+    that signal's own 0–100 score band (common.HEALTH_COLORS); a signal without data is grey and
+    says "no data" (it is left out of the score), a score of 0 keeps a visible mark."""
     rows = bd.sort_values("points_lost", ascending=False, na_position="last", kind="stable")
-    fig = fg.Figure(fg.Bar(
-        x=rows["points_lost"].fillna(0), y=rows["label"], orientation="h",
-        marker_color=[SIGNAL_COLORS.get(s, "#868e96") for s in rows["signal"]],
-        text=["no data" if s != s else "none lost" if p < 0.05 else f"−{p:.1f}"
-              for s, p in zip(rows["score"], rows["points_lost"], strict=True)],
-        textposition="outside", cliponaxis=False,
-        customdata=[[s, "no data" if v != v else f"{v:.0f}/100", common.plot_text(r)]
-                    for s, v, r in zip(rows["label"], rows["score"], rows["reason"], strict=True)],
-        hovertemplate="<b>%{customdata[0]}</b>: score %{customdata[1]}, %{x:.1f} points lost<br>"
-                      "%{customdata[2]}<extra></extra>",
-    ))
     top = rows["points_lost"].max()
-    fig.update_xaxes(title="Points lost (of 100)", rangemode="tozero",
-                     range=[0, max(10.0, float(top) * 1.25 if top == top else 10.0)])
-    fig.update_yaxes(autorange="reversed", title=None)
-    fig.update_layout(title="Where the points went: 100 − health score, per signal")
-    return common.style(fig, height=340, legend=False)
+    x_max = max(10.0, float(top) * 1.25 if top == top else 10.0)
+    bands = rows["score"].map(lambda v: health.band(v, thresholds))
+    legend = {**health.band_legend(thresholds), None: health.band_label(None)}
+    fig = fg.Figure()
+    for name in [*health.BANDS, None]:
+        part = rows[(bands == name) if name is not None else bands.isna()]
+        if part.empty:
+            continue
+        color = common.HEALTH_COLORS[name]
+        custom = [[label, f"{health.score_text(v, thresholds)}/100 ({health.band_label(name)})" if name else "no data",
+                   f"{p:.1f} points lost" if name else "left out of the health score", common.plot_text(r)]
+                  for label, v, p, r in zip(part["label"], part["score"], part["points_lost"], part["reason"],
+                                            strict=True)]
+        hover = "<b>%{customdata[0]}</b>: score %{customdata[1]}, %{customdata[2]}<br>%{customdata[3]}<extra></extra>"
+        fig.add_bar(
+            x=part["points_lost"].fillna(0), y=part["label"], orientation="h", name=legend[name], marker_color=color,
+            text=["no data" if v != v else "none lost" if p < 0.05 else f"−{p:.1f}"
+                  for v, p in zip(part["score"], part["points_lost"], strict=True)],
+            textposition="outside", cliponaxis=False, customdata=custom, hovertemplate=hover,
+        )
+        if name is not None:
+            common.zero_marks(fig, part["points_lost"].tolist(), part["label"], x_max, color, custom, hover)
+    fig.update_xaxes(title="Points lost (of 100)", rangemode="tozero", range=[0, x_max])
+    fig.update_yaxes(categoryorder="array", categoryarray=rows["label"].tolist(), autorange="reversed", title=None)
+    fig.update_layout(title="Where the points went: 100 − health score, per signal", barmode="overlay",
+                      legend_title={"text": "Signal score:", "side": "left"})
+    return common.style(fig, height=380)
 
 
 def feedback_chart(monthly):
@@ -137,7 +150,7 @@ else:
             st.info(f"No signal has data for this client in the last {WINDOW} days, so it has no health score.",
                     icon=":material/monitor_heart:")
         else:
-            common.chart(breakdown_chart(bd), key="clients_breakdown_chart")
+            common.chart(breakdown_chart(bd, ctx.settings), key="clients_breakdown_chart")
     with right:
         common.table(bd.rename(columns={"label": "signal_label", "score": "signal_score", "reason": "signal_reason"}),
                      key="clients_breakdown",

@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from data import store
-from metrics import formats, quality, summaries, tiles, vocabulary
+from metrics import formats, health, quality, summaries, tiles, vocabulary
 from metrics.catalogue import metric
 from metrics.context import Context
 from views import figures as fg
@@ -25,12 +25,17 @@ from views import registry, shell
 from views.selection import selection_to_filters
 from views.text import md_escape, plot_text
 
-__all__ = ["PALETTE", "SIDE_COLORS", "chart", "client_axis", "csv_safe", "data_stamp", "help_for",
-           "kpi_tiles", "large_type", "md_escape", "no_data", "open_page", "page_header", "plot_text", "style",
-           "summary_tiles", "table"]
+__all__ = ["HEALTH_COLORS", "PALETTE", "SIDE_COLORS", "ZERO_MARK_SHARE", "chart", "client_axis",
+           "csv_safe", "data_stamp", "help_for", "kpi_tiles", "large_type", "md_escape", "no_data", "open_page",
+           "page_header", "plot_text", "style", "summary_tiles", "table", "zero_marks"]
 
 PALETTE = ["#d9480f", "#1c7ed6", "#2b8a3e", "#f59f00", "#862e9c", "#0b7285", "#c2255c", "#5c940d"]
 SIDE_COLORS = {"agency": "#d9480f", "client": "#1c7ed6"}
+# The one colour rule for health and signal scores: a score's band (metrics/health.band, by the
+# [health] thresholds of pulse.toml) → its colour; None = no data. The digest draws with the same map.
+HEALTH_COLORS = health.BAND_COLORS
+# A table's 0–100 score bar: one neutral colour, so a table never colours a score by another rule
+# than HEALTH_COLORS (Streamlit's "auto" turns a bar red below 50 and green above).
 
 
 # --- page furniture -------------------------------------------------------------------------
@@ -167,6 +172,22 @@ def large_type(fig: fg.Figure) -> fg.Figure:
             if isinstance(axis.get("title"), dict):
                 axis["title"] = {**axis["title"], "font": {**axis["title"].get("font", {}), "size": LARGE_FONT_PX}}
     return fig
+
+
+ZERO_MARK_SHARE = 0.02  # a bar shorter than this share of its axis also gets a mark at 0
+
+
+def zero_marks(fig: fg.Figure, x: Sequence[Any], y: Sequence[Any], axis_max: float, color: str,
+               customdata: Sequence[Any], hovertemplate: str) -> None:
+    """A mark at 0 in the bar's colour for each bar of a horizontal bar chart too short to see
+    (x below ZERO_MARK_SHARE of the axis): a score of 0 is a score, and must not look like
+    the blank of "no data". NaN bars (no data) get none."""
+    keep = [i for i, v in enumerate(x) if v == v and v < ZERO_MARK_SHARE * axis_max]
+    if keep:
+        ys, custom = list(y), list(customdata)
+        fig.add_scatter(x=[0] * len(keep), y=[ys[i] for i in keep], mode="markers", showlegend=False,
+                        cliponaxis=False, customdata=[custom[i] for i in keep], hovertemplate=hovertemplate,
+                        marker={"symbol": "line-ns", "size": 22, "line": {"width": 5, "color": color}})
 
 
 def client_axis(rows: pd.DataFrame) -> tuple[list[str], list[str]]:

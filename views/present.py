@@ -77,7 +77,7 @@ def _at_risk(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
     score = metric("health_score")
     left, right = st.columns([5, 7], gap="large")
     with left:
-        common.chart(common.large_type(weekly.at_risk_chart(lowest, score.fmt)), key="present_at_risk_chart",
+        common.chart(common.large_type(weekly.at_risk_chart(lowest, ctx.settings)), key="present_at_risk_chart",
                      dimension="client")
     with right:
         big_table(lowest.assign(main_issue=lowest["main_issue_label"]), ["client_name", "health_score", "main_issue"],

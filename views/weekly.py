@@ -22,33 +22,40 @@ URGENT_ROWS = digest.URGENT_ROWS  # rows per urgent list
 URGENT_WIDTH = 460  # px per urgent list: its 4–5 columns whole; three side by side at 1920 px, two at 1366
 TREND_WEEKS = digest.TREND_WEEKS
 CHANGE_ROWS = 5  # lines per "what changed" list (the digest, on paper, prints more)
-SIGNAL_COLORS = dict(zip(health.SIGNALS, common.PALETTE, strict=False))
+AT_RISK_X_MAX = 108  # the at-risk chart's x axis: 0–100 and room for a 100's label
 
 
-def at_risk_chart(rows, score_fmt):
+def at_risk_chart(rows, thresholds):
+    """The lowest health scores, each bar coloured by its band (common.HEALTH_COLORS, by the
+    [health] thresholds); the main issue and its reason on hover (and in the table beside)."""
     fig = fg.Figure()
-    for signal in [*health.SIGNALS, None]:
-        part = rows[rows["main_issue"].isna()] if signal is None else rows[rows["main_issue"] == signal]
+    legend = health.band_legend(thresholds)
+    bands = rows["health_score"].map(lambda v: health.band(v, thresholds))
+    hover = ("<b>%{customdata[1]}</b> (%{customdata[0]})<br>Health score %{customdata[4]} (%{customdata[5]})<br>"
+             "Main issue: %{customdata[2]}<br>%{customdata[3]}<extra></extra>")
+    for name in health.BANDS:
+        part = rows[bands == name]
         if part.empty:
             continue
-        label = part["main_issue_label"].iloc[0]
+        color = common.HEALTH_COLORS[name]
+        text = [health.score_text(v, thresholds) for v in part["health_score"]]
+        custom = [[cid, common.plot_text(client), issue, common.plot_text(reason), t, health.band_label(name)]
+                  for cid, client, issue, reason, t in zip(part["client_id"], part["client_name"],
+                                                           part["main_issue_label"], part["main_reason"], text,
+                                                           strict=True)]
         fig.add_bar(
-            x=part["health_score"], y=part["client_id"], orientation="h", name=label,
-            marker_color=SIGNAL_COLORS.get(signal, "#868e96"),
-            text=[score_fmt(v) for v in part["health_score"]], textposition="outside", cliponaxis=False,
-            customdata=[[cid, common.plot_text(name), label, common.plot_text(reason)]
-                        for cid, name, reason in zip(part["client_id"], part["client_name"], part["main_reason"],
-                                                     strict=True)],
-            hovertemplate="<b>%{customdata[1]}</b> (%{customdata[0]})<br>Health score %{x:.0f}<br>"
-                          "Main issue: %{customdata[2]}<br>%{customdata[3]}<extra></extra>",
+            x=part["health_score"], y=part["client_id"], orientation="h", name=legend[name], marker_color=color,
+            text=text, textposition="outside", cliponaxis=False,
+            customdata=custom, hovertemplate=hover,
         )
+        common.zero_marks(fig, part["health_score"].tolist(), part["client_id"], AT_RISK_X_MAX, color, custom, hover)
     ids = rows["client_id"].tolist()
     fig.update_yaxes(categoryorder="array", categoryarray=ids, tickmode="array", tickvals=ids,
                      ticktext=[common.plot_text(n) for n in rows["client_name"]], autorange="reversed",
                      title=None)
-    fig.update_xaxes(range=[0, 108], title="Health score (0–100 points)", tickvals=[0, 25, 50, 75, 100])
+    fig.update_xaxes(range=[0, AT_RISK_X_MAX], title="Health score (0–100 points)", tickvals=[0, 25, 50, 75, 100])
     fig.update_layout(title=f"Lowest health scores (last {health.HEALTH_WINDOW_DAYS} days)", barmode="overlay",
-                      legend_title={"text": "Main issue:", "side": "left"})
+                      legend_title={"text": "Health:", "side": "left"})
     return common.style(fig, height=max(240, 100 + 36 * len(rows)))
 
 
@@ -104,7 +111,7 @@ def clients_at_risk(con, ctx) -> None:
     score_metric = metric("health_score")
     left, right = st.columns([5, 8], gap="large")
     with left:
-        common.chart(at_risk_chart(lowest, score_metric.fmt), key="overview_at_risk_chart", dimension="client")
+        common.chart(at_risk_chart(lowest, ctx.settings), key="overview_at_risk_chart", dimension="client")
         st.caption("Click a bar to filter the whole dashboard by that client; the Clients page explains every "
                    "signal.")
     with right:

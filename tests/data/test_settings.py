@@ -229,3 +229,43 @@ def test_quiet_after_days_must_be_a_whole_number_of_at_least_one(value) -> None:
     with pytest.raises(SettingsError) as err:
         parse_settings({"quiet_after_days": value})
     assert str(err.value) == f"quiet_after_days: {value!r} must be a whole number of working days, 1 or more (e.g. 10)"
+
+
+# ------------------------------------------------------------ [health] score bands
+
+
+def test_health_bands_default_to_60_and_80_and_are_read_from_health() -> None:
+    s = parse_settings({})
+    assert (s.at_risk_below, s.healthy_from) == (60.0, 80.0)
+    s = parse_settings({"health": {"at_risk_below": 50, "healthy_from": 75.5}})
+    assert (s.at_risk_below, s.healthy_from) == (50.0, 75.5)
+    s = parse_settings({"health": {"at_risk_below": 70, "healthy_from": 70}})  # equal: no "watch" band
+    assert (s.at_risk_below, s.healthy_from) == (70.0, 70.0)
+    s = parse_settings({"health": {"at_risk_below": 0, "healthy_from": 100, "weights": {"voices": 0}}})
+    assert (s.at_risk_below, s.healthy_from, s.health_weights["voices"]) == (0.0, 100.0, 0.0)
+
+
+def test_the_committed_pulse_toml_sets_the_health_bands() -> None:
+    raw = tomllib.loads(DEFAULT_SETTINGS_PATH.read_text(encoding="utf-8"))
+    assert raw["health"]["at_risk_below"] == 60 and raw["health"]["healthy_from"] == 80
+    s = load_settings(DEFAULT_SETTINGS_PATH)
+    assert (s.at_risk_below, s.healthy_from) == (60.0, 80.0)
+
+
+@pytest.mark.parametrize(
+    ("health", "message"),
+    [
+        ({"at_risk_below": -1}, r"health\.at_risk_below: -1 must be a score from 0 to 100"),
+        ({"healthy_from": 100.5}, r"health\.healthy_from: 100\.5 must be a score from 0 to 100"),
+        ({"healthy_from": "80"}, r"health\.healthy_from: '80' must be a score from 0 to 100"),
+        ({"at_risk_below": True}, r"health\.at_risk_below: True must be a score"),
+        ({"at_risk_below": float("nan")}, r"health\.at_risk_below: nan must be a score"),
+        ({"at_risk_below": 85}, r"health\.at_risk_below \(85\) must not be above health\.healthy_from \(80\)"),
+        ({"at_risk_below": 70, "healthy_from": 65}, r"at_risk_below \(70\) must not be above .*healthy_from \(65\)"),
+        ({"healthy_from": 50}, r"health\.at_risk_below \(60\) must not be above health\.healthy_from \(50\)"),
+        ({"at_risk_bellow": 50}, r"health: unknown key\(s\) at_risk_bellow"),
+    ],
+)
+def test_a_bad_health_band_is_a_clear_error(health: dict, message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        parse_settings({"health": health})

@@ -72,6 +72,26 @@ def test_every_page_opens_without_an_exception_box(page, server: str, screenshot
     page.screenshot(path=str(screenshots / f"{path}.png"), full_page=False)
 
 
+@pytest.mark.parametrize("path", ["/overview", "/overview?client=Meridian+Bank&client=Aurora+Foods", "/"])
+def test_the_weekly_review_opens_at_its_own_path_as_at_the_root(page, server: str, path: str) -> None:
+    page.goto(f"{server}{path}")  # no dismiss_page_not_found: the dialog must not come at all
+    settle(page)
+    page.wait_for_timeout(1500)
+    assert page.get_by_text("Page not found").count() == 0
+    assert exceptions(page) == []
+    assert page.locator('[data-testid="stMainBlockContainer"] h1').first.inner_text().strip() == PAGES["overview"]
+    # one address: /overview lands on "/", its filters kept, and the menu marks the Weekly review
+    assert page.url.split("?")[0] == f"{server}/"
+    if "client=" in path:
+        assert page.url.endswith("?client=Meridian+Bank&client=Aurora+Foods")
+        page.wait_for_function("() => document.querySelectorAll('[data-testid=stSidebar] "
+                               "[data-testid=stMultiSelectTagsContainer] [data-tag]').length >= 2", timeout=30_000)
+        assert sorted(sidebar_chips(page)) == ["Aurora Foods", "Meridian Bank"]
+    current = page.locator('[data-testid="stSidebarNav"] a[aria-current="page"]')
+    assert current.count() == 1 and current.get_attribute("href") == f"{server}/"
+    assert current.inner_text().strip().endswith(PAGES["overview"])  # after its icon's name
+
+
 def test_clicking_a_chart_filters_and_the_copied_url_reopens_the_same_view(
     page, browser, server: str, screenshots
 ) -> None:

@@ -61,7 +61,7 @@ def test_the_digest_prints_the_metrics_numbers(sample, days: int, filters: Filte
     lowest = board[board["health_score"].notna()].sort_values(["health_score", "client_id"], kind="stable").head(10)
     section = page[page.index('id="at-risk"'):page.index('id="urgent"')]
     rows = re.findall(r"<tr><td>(.*?)</td><td class=\"num\">(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", section)
-    assert rows == [(html.escape(r.client_name), metric("health_score").fmt(r.health_score),
+    assert rows == [(html.escape(r.client_name), health.score_text(r.health_score, s),  # "59.99" for 59.99
                      html.escape(r.main_issue_label), html.escape(r.main_reason)) for r in lowest.itertuples()]
     # the header names as_of, the period and the filters
     assert f"{ctx.period_start:%d.%m.%Y} – {ctx.period_end:%d.%m.%Y} ({days} days)" in page
@@ -107,6 +107,54 @@ def test_sheet_text_is_escaped(sample, tmp_path: Path) -> None:
     assert "<script" not in page and "<img" not in page and "<b>Co" not in page
     assert html.escape(evil) in page  # in the filters line, the at-risk table and the chart's labels
     assert page.count(html.escape(evil)) >= 3
+
+
+def svg_bars(svg: str) -> list[tuple[str, float, str, str]]:
+    """(client label, bar width, fill, the score written beside it) per bar of the at-risk chart."""
+    return [(label, float(width), fill, text) for label, width, fill, text in re.findall(
+        r'class="label">([^<]*)</text><rect x="[^"]*" y="[^"]*" width="([^"]*)" height="[^"]*" fill="([^"]*)"/>'
+        r'<text [^>]*class="label">([^<]*)</text>', svg)]
+
+
+def test_the_at_risk_chart_is_coloured_by_health_band_not_by_main_issue() -> None:
+    import pandas as pd
+
+    rows = pd.DataFrame({
+        "client_id": ["C1", "C2", "C3", "C4", "C5", "C6"],
+        "client_name": ["Zero Co", "Edge Co", "Sixty Co", "Amber Co", "Eighty Co", "Fine Co"],
+        "health_score": [0.0, 59.99, 60.0, 79.9, 80.0, 95.0],
+        "main_issue": ["delivery", "delivery", "delivery", "feedback", "delivery", None],
+        "main_issue_label": ["Delivery", "Delivery", "Delivery", "Feedback", "Delivery", "No points lost"],
+        "main_reason": ["r"] * 6,
+    })
+    svg = digest.at_risk_svg(rows, (60, 80))
+    red, amber, green = "#c92a2a", "#e67700", "#2b8a3e"
+    bars = svg_bars(svg)
+    assert [(label, fill, text) for label, _, fill, text in bars] == [
+        ("Zero Co", red, "0"), ("Edge Co", red, "59.99"), ("Sixty Co", amber, "60"), ("Amber Co", amber, "79.9"),
+        ("Eighty Co", green, "80"), ("Fine Co", green, "95")]
+    assert bars[0][1] >= 4  # a 0 still draws, in its band's colour, with "0" beside it
+    # the legend names the bands (not the main issues), worst first
+    assert re.findall(r'<text x="[^"]*" y="16" class="axis">([^<]*)</text>', svg) == [
+        "Health:", "At risk (&lt; 60)", "Watch (60–80)", "Healthy (≥ 80)"]
+    assert "Main issue: Delivery" in svg  # the main issue stays in the tooltip
+    only_watch = digest.at_risk_svg(rows.iloc[[2]], (60, 80))
+    assert [fill for _, _, fill, _ in svg_bars(only_watch)] == [amber] and "At risk" not in only_watch
+
+
+def test_the_digest_colours_the_sample_by_the_settings_bands(sample) -> None:
+    con, s = sample
+    page = digest.build_digest(con, Context.build(s, AS_OF, 7))
+    section = page[page.index('id="at-risk"'):page.index('id="urgent"')]
+    bars = {label: (fill, text) for label, _, fill, text in svg_bars(section)}
+    assert bars["Meridian Bank"] == ("#c92a2a", "59.99")  # 59.99 < 60: at risk, and written so
+    assert bars["Pixel Forge Games"] == ("#e67700", "63")
+    assert bars["Solstice Hotels"] == ("#2b8a3e", "83")
+    stricter = Settings(db=s.db, at_risk_below=75, healthy_from=90)
+    page = digest.build_digest(con, Context.build(stricter, AS_OF, 7))
+    section = page[page.index('id="at-risk"'):page.index('id="urgent"')]
+    bars = {label: (fill, text) for label, _, fill, text in svg_bars(section)}
+    assert bars["Pixel Forge Games"] == ("#c92a2a", "63") and bars["Solstice Hotels"] == ("#e67700", "83")
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:

@@ -12,7 +12,19 @@ from hypothesis import strategies as st
 
 from data.settings import DEFAULT_HEALTH_WEIGHTS, Settings, parse_settings
 from metrics.context import Context, Filters
-from metrics.health import SIGNALS, client_health, health_breakdown, score_clients, voices_score
+from metrics.health import (
+    BAND_COLORS,
+    BANDS,
+    SIGNALS,
+    band,
+    band_label,
+    band_legend,
+    client_health,
+    health_breakdown,
+    score_clients,
+    score_text,
+    voices_score,
+)
 from tests.conftest import MINIMAL_TABS
 
 W = dict(DEFAULT_HEALTH_WEIGHTS)  # delivery .25, responsiveness .25, approvals .15, feedback .25, voices .10
@@ -277,3 +289,41 @@ def test_every_signal_formula(loaded) -> None:
     # lost: delivery .25 × 66.67 = 16.67 (the most), responsiveness 12.5, approvals 7.5, feedback 8.75, voices 2
     assert a["delivery_points_lost"] == pytest.approx(50 / 3)
     assert a["main_issue"] == "delivery"
+
+
+# ------------------------------------------------------------------------ bands: one colour rule
+
+
+@pytest.mark.parametrize(
+    ("score", "expected"),
+    [(0, "at_risk"), (0.0, "at_risk"), (59.99, "at_risk"), (60, "watch"), (60.0, "watch"), (79.9, "watch"),
+     (80, "healthy"), (100, "healthy"), (None, None), (NAN, None), (np.float64("nan"), None),
+     (np.float64(59.5), "at_risk")],
+)
+def test_band_boundaries(score, expected) -> None:
+    assert band(score, (60, 80)) == expected
+    assert band(score, Settings()) == expected  # the defaults: at_risk_below 60, healthy_from 80
+    assert band(score, parse_settings({"health": {"at_risk_below": 60, "healthy_from": 80}})) == expected
+
+
+def test_band_follows_the_thresholds_of_the_settings() -> None:
+    s = parse_settings({"health": {"at_risk_below": 50, "healthy_from": 70}})
+    assert [band(v, s) for v in (49.9, 50, 69.9, 70)] == ["at_risk", "watch", "watch", "healthy"]
+    same = parse_settings({"health": {"at_risk_below": 70, "healthy_from": 70}})  # no watch band
+    assert [band(v, same) for v in (69.9, 70)] == ["at_risk", "healthy"]
+
+
+def test_each_band_has_a_label_and_one_colour_and_no_data_is_grey() -> None:
+    assert [band_label(b) for b in (*BANDS, None)] == ["At risk", "Watch", "Healthy", "No data"]
+    assert BAND_COLORS == {"at_risk": "#c92a2a", "watch": "#e67700", "healthy": "#2b8a3e", None: "#868e96"}
+    assert band_legend((60, 80)) == {"at_risk": "At risk (< 60)", "watch": "Watch (60–80)",
+                                     "healthy": "Healthy (≥ 80)"}
+
+
+@pytest.mark.parametrize(
+    ("score", "text"),
+    [(59.987868, "59.99"), (59.5, "59.5"), (58.5, "59"), (60, "60"), (60.4, "60"), (79.96, "79.96"), (80, "80"),
+     (0, "0"), (None, "—"), (NAN, "—")],
+)
+def test_a_score_beside_its_colour_is_never_rounded_into_another_band(score, text) -> None:
+    assert score_text(score, (60, 80)) == text

@@ -24,7 +24,6 @@ import streamlit as st
 
 from data import store
 from metrics import approvals, feedback, quality, replies, summaries, vocabulary
-from metrics.catalogue import metric
 from metrics.context import Context
 from views import common, shell, weekly
 
@@ -74,7 +73,6 @@ def _at_risk(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
     if lowest.empty:
         st.info("No client has a health score for these filters.", icon=":material/monitor_heart:")
         return
-    score = metric("health_score")
     left, right = st.columns([5, 7], gap="large")
     with left:
         common.chart(common.large_type(weekly.at_risk_chart(lowest, ctx.settings)), key="present_at_risk_chart",

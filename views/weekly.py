@@ -108,7 +108,6 @@ def clients_at_risk(con, ctx) -> None:
                 f"approval round, a feedback response or a message to the client in the last "
                 f"{health.HEALTH_WINDOW_DAYS} days.", icon=":material/monitor_heart:")
         return
-    score_metric = metric("health_score")
     left, right = st.columns([5, 8], gap="large")
     with left:
         common.chart(at_risk_chart(lowest, ctx.settings), key="overview_at_risk_chart", dimension="client")

@@ -122,7 +122,7 @@ def test_the_at_risk_chart_is_coloured_by_health_band_not_by_main_issue() -> Non
     rows = pd.DataFrame({
         "client_id": ["C1", "C2", "C3", "C4", "C5", "C6"],
         "client_name": ["Zero Co", "Edge Co", "Sixty Co", "Amber Co", "Eighty Co", "Fine Co"],
-        "health_score": [0.0, 59.99, 60.0, 79.9, 80.0, 95.0],
+        "health_score": [0.0, 59.49, 59.5, 79.49, 79.5, 95.0],
         "main_issue": ["delivery", "delivery", "delivery", "feedback", "delivery", None],
         "main_issue_label": ["Delivery", "Delivery", "Delivery", "Feedback", "Delivery", "No points lost"],
         "main_reason": ["r"] * 6,
@@ -131,7 +131,7 @@ def test_the_at_risk_chart_is_coloured_by_health_band_not_by_main_issue() -> Non
     red, amber, green = "#c92a2a", "#e67700", "#2b8a3e"
     bars = svg_bars(svg)
     assert [(label, fill, text) for label, _, fill, text in bars] == [
-        ("Zero Co", red, "0"), ("Edge Co", red, "59.99"), ("Sixty Co", amber, "60"), ("Amber Co", amber, "79.9"),
+        ("Zero Co", red, "0"), ("Edge Co", red, "59"), ("Sixty Co", amber, "60"), ("Amber Co", amber, "79"),
         ("Eighty Co", green, "80"), ("Fine Co", green, "95")]
     assert bars[0][1] >= 4  # a 0 still draws, in its band's colour, with "0" beside it
     # the legend names the bands (not the main issues), worst first
@@ -147,7 +147,7 @@ def test_the_digest_colours_the_sample_by_the_settings_bands(sample) -> None:
     page = digest.build_digest(con, Context.build(s, AS_OF, 7))
     section = page[page.index('id="at-risk"'):page.index('id="urgent"')]
     bars = {label: (fill, text) for label, _, fill, text in svg_bars(section)}
-    assert bars["Meridian Bank"] == ("#c92a2a", "59.99")  # 59.99 < 60: at risk, and written so
+    assert bars["Meridian Bank"] == ("#e67700", "60")  # 59.99 reads 60: banded as written, watch
     assert bars["Pixel Forge Games"] == ("#e67700", "63")
     assert bars["Solstice Hotels"] == ("#2b8a3e", "83")
     stricter = Settings(db=s.db, at_risk_below=75, healthy_from=90)

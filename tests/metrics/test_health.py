@@ -296,9 +296,9 @@ def test_every_signal_formula(loaded) -> None:
 
 @pytest.mark.parametrize(
     ("score", "expected"),
-    [(0, "at_risk"), (0.0, "at_risk"), (59.99, "at_risk"), (60, "watch"), (60.0, "watch"), (79.9, "watch"),
-     (80, "healthy"), (100, "healthy"), (None, None), (NAN, None), (np.float64("nan"), None),
-     (np.float64(59.5), "at_risk")],
+    [(0, "at_risk"), (0.0, "at_risk"), (59.49, "at_risk"), (59.5, "watch"), (59.99, "watch"), (60, "watch"),
+     (79.49, "watch"), (79.5, "healthy"), (80, "healthy"), (100, "healthy"), (None, None), (NAN, None),
+     (np.float64("nan"), None), (np.float64(59.5), "watch")],
 )
 def test_band_boundaries(score, expected) -> None:
     assert band(score, (60, 80)) == expected
@@ -308,9 +308,9 @@ def test_band_boundaries(score, expected) -> None:
 
 def test_band_follows_the_thresholds_of_the_settings() -> None:
     s = parse_settings({"health": {"at_risk_below": 50, "healthy_from": 70}})
-    assert [band(v, s) for v in (49.9, 50, 69.9, 70)] == ["at_risk", "watch", "watch", "healthy"]
+    assert [band(v, s) for v in (49.4, 50, 69.4, 70)] == ["at_risk", "watch", "watch", "healthy"]
     same = parse_settings({"health": {"at_risk_below": 70, "healthy_from": 70}})  # no watch band
-    assert [band(v, same) for v in (69.9, 70)] == ["at_risk", "healthy"]
+    assert [band(v, same) for v in (69.4, 70)] == ["at_risk", "healthy"]
 
 
 def test_each_band_has_a_label_and_one_colour_and_no_data_is_grey() -> None:
@@ -321,9 +321,10 @@ def test_each_band_has_a_label_and_one_colour_and_no_data_is_grey() -> None:
 
 
 @pytest.mark.parametrize(
-    ("score", "text"),
-    [(59.987868, "59.99"), (59.5, "59.5"), (58.5, "59"), (60, "60"), (60.4, "60"), (79.96, "79.96"), (80, "80"),
-     (0, "0"), (None, "—"), (NAN, "—")],
+    ("score", "text", "name"),
+    [(59.987868, "60", "watch"), (59.5, "60", "watch"), (58.5, "59", "at_risk"), (60.4, "60", "watch"),
+     (79.96, "80", "healthy"), (0, "0", "at_risk"), (None, "—", None), (NAN, "—", None)],
 )
-def test_a_score_beside_its_colour_is_never_rounded_into_another_band(score, text) -> None:
-    assert score_text(score, (60, 80)) == text
+def test_a_score_and_its_colour_never_disagree(score, text, name) -> None:
+    """The band is decided on the score as written, so "60" is never red beside "< 60"."""
+    assert score_text(score, (60, 80)) == text and band(score, (60, 80)) == name

@@ -19,7 +19,7 @@ from views import figures as fg
 TILES = digest.TILES  # the weekly digest prints the same tiles, lists and limits
 AT_RISK = digest.AT_RISK  # clients in the "lowest health" chart and table
 URGENT_ROWS = digest.URGENT_ROWS  # rows per urgent list
-URGENT_WIDTH = 460  # px per urgent list: its 4–5 columns whole; three side by side at 1920 px, two at 1366
+URGENT_WIDTH = 476  # px per urgent list: its 4–5 columns whole; three side by side at 1920 px, two at 1366
 TREND_WEEKS = digest.TREND_WEEKS
 CHANGE_ROWS = 5  # lines per "what changed" list (the digest, on paper, prints more)
 AT_RISK_X_MAX = 108  # the at-risk chart's x axis: 0–100 and room for a 100's label
@@ -145,7 +145,7 @@ def urgent(con, ctx) -> None:
                     "No open deliverable is past its due date.", registry.page("deadlines").file, "All deadlines")
     with c2:
         urgent_list("**Threads waiting on us**, longest wait first", replies.queue(con, ctx, "agency"),
-                    ["client_name", "channel", "wait_hours", "owner", "breached"], "overview_queue",
+                    ["client_name", "wait_hours", "owner", "breached"], "overview_queue",
                     "No client message is waiting for a reply.", registry.page("unanswered").file,
                     "All unanswered threads")
     with c3:

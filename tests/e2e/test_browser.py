@@ -68,7 +68,7 @@ def test_every_page_opens_without_an_exception_box(page, server: str, screenshot
     assert exceptions(page) == []
     assert page.locator('[data-testid="stMainBlockContainer"] h1').first.inner_text().strip() == PAGES[path]
     # The data stamp is on every page.
-    assert page.get_by_text(re.compile(r"last good sync \d{4}-\d{2}-\d{2}")).count() >= 1
+    assert page.get_by_text(re.compile(r"last good sync \d{2}\.\d{2}\.\d{4} \d{2}:\d{2}")).count() >= 1
     page.screenshot(path=str(screenshots / f"{path}.png"), full_page=False)
 
 
@@ -190,7 +190,7 @@ def test_presentation_mode_is_large_type_without_chrome_and_the_arrow_keys_walk_
     assert px(page, '[data-testid="stMetricLabel"] p') >= 28
     assert not page.locator('[data-testid="stSidebar"]').is_visible()
     assert not page.locator('[data-testid="stHeader"]').is_visible()
-    assert page.get_by_text(re.compile(r"data as of \d{4}-\d{2}-\d{2}")).count() >= 1
+    assert page.get_by_text(re.compile(r"data as of \d{2}\.\d{2}\.\d{4} \d{2}:\d{2}")).count() >= 1
     page.screenshot(path=str(screenshots / "present-1.png"))
     for n, title in enumerate(titles[1:], start=2):
         page.keyboard.press("ArrowRight")

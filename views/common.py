@@ -226,7 +226,7 @@ def _on_select(key: str, dimension: str) -> None:
 
 TABLE_ROWS = 25  # rows a table shows whole before it scrolls inside itself
 ROW_PX = 35  # the grid's own row height
-WRAP_ROW_PX = 72  # a row tall enough for long text to wrap onto three lines (the grid wraps above 64 px)
+WRAP_ROW_PX = 84  # a row tall enough for long text to wrap onto four lines (the grid wraps above 64 px)
 
 
 def dates() -> formats.DateFormat:
@@ -290,7 +290,7 @@ def _column(name: str, labels: dict[str, str] | None) -> Any:
         return st.column_config.DatetimeColumn(label, help=help_, format=dates().moment_time())
     if t.kind == "flag":
         return st.column_config.CheckboxColumn(label, help=help_)
-    return st.column_config.TextColumn(label, help=help_, width="large" if t.kind == "long" else None)
+    return st.column_config.TextColumn(label, help=help_, width="medium" if t.kind == "long" else None)
 
 
 def _csv(df: pd.DataFrame, columns: list[str], labels: dict[str, str] | None, date_format: formats.DateFormat,

@@ -212,11 +212,12 @@ def sidebar_filters(con: duckdb.DuckDBPyConnection) -> Context:
         "Period", list(PERIODS), default=DEFAULT_PERIOD, key="period", bind="query-params",
         help="The period every flow metric counts: the N days ending on the as-of date.",
     ) or DEFAULT_PERIOD
-    as_of_date = sb.date_input("As of", value=default.date(), key="as_of", bind="query-params", format="YYYY-MM-DD",
+    shown = settings().date_format  # the picker writes dates as every page does (the URL keeps ISO dates)
+    as_of_date = sb.date_input("As of", value=default.date(), key="as_of", bind="query-params", format=shown,
                                help="Numbers as they stood at the end of this day (the sample: its reference time).")
     if PERIODS.get(period) is None:
         start = sb.date_input("From", value=as_of_date - dt.timedelta(days=6), key="from", bind="query-params",
-                              format="YYYY-MM-DD", max_value=as_of_date)
+                              format=shown, max_value=as_of_date)
         days = max(1, (as_of_date - start).days + 1)
     else:
         days = PERIODS[period]

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("data", "metrics", "views")
+PACKAGES = ("lang", "data", "metrics", "views")
 FORBIDDEN = {
+    "lang": ("data", "metrics", "views", "app", "streamlit"),
     "data": ("metrics", "views", "app", "streamlit"),
     "metrics": ("views", "app", "streamlit"),
     "views": ("app",),

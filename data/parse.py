@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from data.headers import value_key
+from data.reasons import reason
 
 SERIAL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ns")
 
@@ -43,7 +44,7 @@ _WALL_END = np.datetime64(f"{MAX_YEAR + 1}-01-01T00:00:00", "ns")
 # Serial numbers (seconds from the epoch) that land inside that span.
 _SERIAL_MIN_S = float((_WALL_MIN.astype("datetime64[s]") - SERIAL_EPOCH.astype("datetime64[s]")).astype("int64"))
 _SERIAL_END_S = float((_WALL_END.astype("datetime64[s]") - SERIAL_EPOCH.astype("datetime64[s]")).astype("int64"))
-RANGE_HINT = f"date out of range (years {MIN_YEAR}-{MAX_YEAR})"
+RANGE_HINT = reason("range", low=MIN_YEAR, high=MAX_YEAR)
 
 TRUE_WORDS = {"true", "yes", "y", "1", "да", "так", "t", "д"}
 FALSE_WORDS = {"false", "no", "n", "0", "нет", "ні", "f", "н"}

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from lang import LANGUAGES, known
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SETTINGS_PATH = ROOT / "pulse.toml"
 SAMPLE_DIR = Path(__file__).resolve().parent / "sample"
@@ -38,6 +40,7 @@ SETTINGS_DOC: dict[str, str] = {
     "holidays_country": "country code for public holidays (holidays package)",
     "holidays": "the agency's own extra non-working dates",
     "date_order": "how slash dates are read when the workbook's locale does not say: DMY or MDY",
+    "language": "the interface's language: en, ru or uk; blank = the Google Sheet's locale, else en",
     "date_format": "how the dashboard, its files and the digest write dates: DD.MM.YYYY, YYYY-MM-DD, DD/MM/YYYY or "
                    "MM/DD/YYYY",
     "reply_sla_hours": "reply SLA in business hours: a number or a table by channel with `default`",
@@ -72,6 +75,7 @@ class Settings:
     holidays: tuple[dt.date, ...] = ()
     date_order: str = "DMY"
     date_format: str = "DD.MM.YYYY"
+    language: str = ""  # "": the Google Sheet's own locale when we speak it, else English
     reply_sla_hours: dict[str, float] = field(default_factory=lambda: {"default": 8.0})
     approval_sla_days: float = 3
     quiet_after_days: int = 10  # working days of silence, either way, before an active client has gone quiet
@@ -217,6 +221,11 @@ def parse_settings(raw: dict[str, Any], path: str | None = None) -> Settings:
         if order not in ("DMY", "MDY"):
             raise SettingsError(f"date_order: {raw['date_order']!r} must be \"DMY\" or \"MDY\"")
         kw["date_order"] = order
+    if "language" in raw:
+        code = str(raw["language"] or "").strip()
+        if code and known(code) is None:
+            raise SettingsError(f"language: {raw['language']!r} must be one of {', '.join(LANGUAGES)} (or blank)")
+        kw["language"] = known(code) or ""
     if "date_format" in raw:
         written = str(raw["date_format"]).strip().upper()
         if written not in DATE_FORMATS:

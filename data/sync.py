@@ -23,6 +23,7 @@ import duckdb
 
 from data import history, store
 from data.headers import load_column_map, match_tabs
+from data.reasons import reason
 from data.settings import (
     ROOT,
     SAMPLE_DIR,
@@ -241,12 +242,11 @@ def _run_sync(
         if not allow_partial:
             lost = lost_tabs(result, store.previous_rows(con), load_column_map(settings.column_map))
             if lost:
-                raise SyncRefused("; ".join(lost) + " — nothing changed; fix the sheet, or load anyway with "
-                                  "--allow-partial")
+                raise SyncRefused(reason("lost_tabs_refused", lost="; ".join(lost)))
     except (SourceError, ValueError) as exc:
         error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if isinstance(exc, SyncRefused):
-            error = f"refused: {error}"
+            error = reason("refused", refusal=error)
         sync_id = store.record_failure(con, source=src, kind=kind, started_at=started, error=error)
         return SyncOutcome(False, sync_id, src, error=error, refused=isinstance(exc, SyncRefused))
     meta: dict[str, Any] = {

@@ -14,15 +14,13 @@ import pandas as pd
 
 from data import parse
 from data.headers import ColumnMap, column_spellings, duplicate_tabs, enum_lookup, match_headers, match_tabs
+from data.reasons import reason
 from data.schema import SCALES, TAB_BY_NAME, TABS, Column, Tab
 from data.workbook import RawTab, RawWorkbook, SyncRefused
 
 REJECT_COLUMNS = ["tab", "sheet_row", "column", "value", "reason", "severity"]
-KIND_HINT = {
-    "date": "a date such as 2026-11-20, 20.11.2026 or a date cell",
-    "datetime": "a date and time such as 2026-11-20 14:30, 20.11.2026 14:30 or a date cell",
-    "date_or_datetime": "a date or date and time such as 2026-11-20 14:30 or 20.11.2026",
-}
+# What a date column expects, as its "not a …" reason says (the templates: data/reasons.py).
+KIND_HINT = {kind: reason(f"kind_{kind}") for kind in ("date", "datetime", "date_or_datetime")}
 
 
 @dataclass
@@ -144,7 +142,7 @@ def _stage_tab(
         values = src[col.name] if col.name in src else pd.Series(None, index=src.index, dtype=object)
         present = parse.clean(values).notna()
         if col.required:
-            reject(~present, col.name, values, f"{col.name} is required but blank")
+            reject(~present, col.name, values, reason("required", column=col.name))
         out[col.name] = _cast(col, values, present, ctx, cmap, tab, reject, probs, rows)
 
     _row_rules(tab, out, src, reject, probs, rows)
@@ -157,35 +155,35 @@ def _cast(col: Column, values, present, ctx, cmap, tab, reject, probs, rows) -> 
         return parse.as_text(values)
     if col.kind in ("date", "datetime", "date_or_datetime"):
         t = parse.parse_temporal(values, ctx)
-        reject(t.bad, col.name, values, f"{col.name}: not {KIND_HINT[col.kind]}")
-        reject(t.out_of_range, col.name, values, f"{col.name}: {parse.RANGE_HINT}")
+        reject(t.bad, col.name, values, reason("not_kind", column=col.name, kind=KIND_HINT[col.kind]))
+        reject(t.out_of_range, col.name, values, reason("out_of_range", column=col.name, range=parse.RANGE_HINT))
         return parse.to_date(t, ctx) if col.kind == "date" else parse.to_utc(t, ctx)
     if col.kind == "number":
         nums, bad = parse.parse_number(values)
-        reject(bad, col.name, values, f"{col.name}: not a number")
+        reject(bad, col.name, values, reason("not_number", column=col.name))
         return nums
     if col.kind == "integer":
         ints, bad, frac = parse.parse_integer(values)
-        reject(bad, col.name, values, f"{col.name}: not a whole number")
-        reject(frac, col.name, values, f"{col.name}: must be a whole number")
+        reject(bad, col.name, values, reason("not_whole_number", column=col.name))
+        reject(frac, col.name, values, reason("must_be_whole_number", column=col.name))
         if col.default is not None:
             ints = ints.fillna(int(col.default))
         return ints
     if col.kind == "boolean":
         vals, bad = parse.parse_boolean(values)
-        reject(bad, col.name, values, f"{col.name}: not a yes/no value (true/false, yes/no, 1/0, да/нет)")
+        reject(bad, col.name, values, reason("not_boolean", column=col.name))
         return vals
     # enum
     vals, unknown = parse.parse_enum(values, enum_lookup(col.name, col.values, cmap))
     allowed = ", ".join(col.values)
     if col.lenient:
         if unknown.any():
-            read_as = f"read as {col.fallback}" if col.fallback else "left blank"
-            probs.add(rows[unknown], col.name, values[unknown],
-                      f"{col.name}: unknown value (expected {allowed}); {read_as}", "warning")
+            warning = (reason("unknown_value_read_as", column=col.name, allowed=allowed, fallback=col.fallback)
+                       if col.fallback else reason("unknown_value_left_blank", column=col.name, allowed=allowed))
+            probs.add(rows[unknown], col.name, values[unknown], warning, "warning")
         vals = vals.where(~unknown, col.fallback)
     else:
-        reject(unknown, col.name, values, f"{col.name}: unknown value (expected {allowed})")
+        reject(unknown, col.name, values, reason("unknown_value", column=col.name, allowed=allowed))
     if col.default is not None:
         vals = vals.where(vals.notna(), col.default)
     return vals.where(vals.notna(), None).astype(object)
@@ -198,7 +196,7 @@ def _row_rules(tab: Tab, out: pd.DataFrame, src: pd.DataFrame, reject, probs: _P
         # Both left blank in the sheet (an unreadable date is already rejected on its own).
         none = ~_given(src, a) & ~_given(src, b)
         reject(none, b, pd.Series(None, index=out.index, dtype=object),
-               f"needs {a} or {b}: both are blank")
+               reason("needs_one_of", column=a, other=b))
         out[a] = out[a].where(out[a].notna(), out[b])
         out[b] = out[b].where(out[b].notna(), out[a])
     if tab.name == "messages":
@@ -206,24 +204,26 @@ def _row_rules(tab: Tab, out: pd.DataFrame, src: pd.DataFrame, reject, probs: _P
         out["needs_reply"] = out["needs_reply"].fillna(default.astype("boolean"))
     if tab.name == "approvals":
         reject(out["round"].notna() & (out["round"] < 1), "round", src.get("round", out["round"]),
-               "round: must be 1 or more")
+               reason("at_least_one", column="round"))
         answered = out["responded_at"].notna()
         reject(answered & out["decision"].isna(), "decision",
                pd.Series(None, index=out.index, dtype=object),
-               "decision is required when responded_at is given")
+               reason("required_when_given", column="decision", other="responded_at"))
         stray = ~answered & out["decision"].notna()
         if stray.any():
             probs.add(rows[stray], "decision", out["decision"][stray],
-                      "decision given without responded_at: the round is read as pending", "warning")
+                      reason("given_without", column="decision", other="responded_at"), "warning")
     if tab.name == "feedback":
         score = out["score"]
         for scale, (lo, hi) in SCALES.items():
             on = (out["scale"] == scale) & score.notna()
             frac = on & (score != np.floor(score.fillna(0)))
             raw = src.get("score", score)
-            reject(frac, "score", raw, f"score: {scale.upper()} scores are whole numbers {lo}-{hi}")
+            reject(frac, "score", raw,
+                   reason("score_not_whole", column="score", scale=scale.upper(), low=lo, high=hi))
             outside = on & ~frac & ((score < lo) | (score > hi))
-            reject(outside, "score", raw, f"score: outside the {scale.upper()} scale {lo}-{hi}")
+            reject(outside, "score", raw,
+                   reason("score_outside_scale", column="score", scale=scale.upper(), low=lo, high=hi))
 
 
 def _given(src: pd.DataFrame, name: str) -> pd.Series:
@@ -244,15 +244,15 @@ def _references(tab: Tab, out: pd.DataFrame, bad: pd.Series, accepted: dict[str,
         if not missing.any():
             continue
         if known is None:
-            reason = pd.Series(f"{col.name}: the {col.ref} tab was not loaded, so it cannot be checked",
-                               index=vals.index)
+            why = pd.Series(reason("reference_not_loaded", column=col.name, tab=col.ref), index=vals.index)
         else:
             rej = rejected_keys.get(col.ref, {})
-            reason = vals.map(
-                lambda v, rej=rej, ref=col.ref, name=col.name: f"{name}: {v} was rejected in {ref} (row {rej[v]})"
-                if v in rej else f"{name}: {v} is not in {ref}"
+            why = vals.map(
+                lambda v, rej=rej, ref=col.ref, name=col.name:
+                reason("reference_rejected", column=name, value=v, tab=ref, row=rej[v])
+                if v in rej else reason("reference_unknown", column=name, value=v, tab=ref)
             )
-        reject_fn(missing, col.name, vals, reason)
+        reject_fn(missing, col.name, vals, why)
 
 
 def stage(wb: RawWorkbook, cmap: ColumnMap, timezone: str = "UTC", date_order: str = "DMY") -> LoadResult:
@@ -269,8 +269,9 @@ def stage(wb: RawWorkbook, cmap: ColumnMap, timezone: str = "UTC", date_order: s
         def name(title: str) -> str:
             return f"{title}.csv" if wb.kind == "csv" else title
 
+        # Three titles for one table read "a and b and c": the last one is {second}.
         raise SyncRefused("; ".join(
-            f"{' and '.join(name(t) for t in found)} both map to the {tab} table (rename or remove one)"
+            reason("tabs_clash", first=" and ".join(name(t) for t in found[:-1]), second=name(found[-1]), tab=tab)
             for tab, found in clashes.items()))
     matched, ignored = match_tabs(titles, cmap)
     tables: dict[str, pd.DataFrame] = {}
@@ -283,8 +284,7 @@ def stage(wb: RawWorkbook, cmap: ColumnMap, timezone: str = "UTC", date_order: s
         title = matched.get(tab.name)
         if title is None:
             status = "missing_tab" if tab.required else "absent_optional"
-            msg = (f"required tab {tab.name} is missing" if tab.required
-                   else f"optional tab {tab.name} is not in the workbook")
+            msg = reason("required_tab_missing" if tab.required else "optional_tab_absent", tab=tab.name)
             reports.append(TabReport(tab.name, None, status, message=msg))
             continue
         raw = by_title[title]
@@ -293,7 +293,7 @@ def stage(wb: RawWorkbook, cmap: ColumnMap, timezone: str = "UTC", date_order: s
         if missing:
             report.status = "missing_columns"
             report.missing_columns = missing
-            report.message = f"tab {title} lacks required column(s): {', '.join(missing)}; not loaded"
+            report.message = reason("tab_lacks_columns", title=title, columns=", ".join(missing))
             reports.append(report)
             continue
         out, probs, bad = _stage_tab(tab, raw, cmap, ctx, report)
@@ -316,10 +316,10 @@ def stage(wb: RawWorkbook, cmap: ColumnMap, timezone: str = "UTC", date_order: s
                     pd.Series(out.index, index=out.index)[valid_keys.notna() & ~dup]
                     .groupby(valid_keys[valid_keys.notna() & ~dup]).first()
                 )
-                reason = out[key][dup].map(
-                    lambda v, key=key, first=first_row: f"duplicate {key} {v}: row {first[v]} has it already"
+                why = out[key][dup].map(
+                    lambda v, key=key, first=first_row: reason("duplicate", column=key, value=v, row=first[v])
                 )
-                reject_fn(dup, key, out[key], reason.reindex(out.index))
+                reject_fn(dup, key, out[key], why.reindex(out.index))
         good = out[~bad].copy()
         good.insert(0, "sheet_row", good.index.astype("int64"))
         tables[tab.name] = good.reset_index(drop=True)
@@ -351,21 +351,21 @@ def lost_tabs(result: LoadResult, previous_rows: dict[str, int], cmap: ColumnMap
     An emptied tab is far more often a renamed header or tab than news, so such a sync is
     refused unless the caller allows a partial load; the reason names what was looked for.
     """
-    reasons = []
+    reasons: list[str] = []
     for r in result.tabs:
         held = previous_rows.get(r.tab, 0)
         if held <= 0 or r.status == "loaded":
             continue
         tab = TAB_BY_NAME[r.tab]
         if r.status == "missing_columns":
-            looked = "; ".join(f"{c}: looked for {', '.join(column_spellings(tab, c, cmap))}"
+            looked = "; ".join(reason("looked_for", column=c, names=", ".join(column_spellings(tab, c, cmap)))
                                for c in r.missing_columns)
-            reasons.append(f"tab {r.source_title} ({r.tab}) held {held} row(s) in the previous load but lacks "
-                           f"required column(s) {', '.join(r.missing_columns)} ({looked})")
+            reasons.append(reason("lost_columns", title=r.source_title, tab=r.tab, count=held,
+                                  columns=", ".join(r.missing_columns), looked=looked))
         else:
             names = ", ".join(dict.fromkeys([tab.name, *cmap.tabs.get(tab.name, [])]))
-            reasons.append(f"tab {r.tab} held {held} row(s) in the previous load but is missing "
-                           f"(looked for a tab named {names}; columns {', '.join(tab.required_columns)})")
+            reasons.append(reason("lost_tab", tab=r.tab, count=held, names=names,
+                                  columns=", ".join(tab.required_columns)))
     return reasons
 
 

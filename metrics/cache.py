@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
+import lang
 from data.store import snapshot
 
 __all__ = ["MAX_BYTES", "MAX_ENTRIES", "clear", "memo", "per_load"]
@@ -59,7 +60,10 @@ def memo(key: tuple, build: Callable[[], Any]) -> Any:
 
 
 def per_load(fn: F) -> F:
-    """Cache fn(con, ctx, ...) per (load, settings, as_of, period, filters, arguments).
+    """Cache fn(con, ctx, ...) per (load, settings, as_of, period, filters, arguments, language).
+
+    The language is in the key because some answers carry words (a health reason, a list's
+    label): a Russian run must never be served the English ones.
 
     The key's load is read from the same snapshot the function then reads, so an answer is
     never filed under another load. Callers get a shallow copy (pandas copies on write), so
@@ -69,7 +73,7 @@ def per_load(fn: F) -> F:
     def cached(con: Any, ctx: Any, *args: Any, **kwargs: Any) -> Any:
         with snapshot(con) as snap:
             key = ("result", fn.__module__, fn.__qualname__, snap.version, repr(ctx.settings), ctx.as_of.value,
-                   ctx.period_days, ctx.filters, args, tuple(sorted(kwargs.items())))
+                   ctx.period_days, ctx.filters, args, tuple(sorted(kwargs.items())), lang.current())
             return _fresh(memo(key, lambda: fn(snap, ctx, *args, **kwargs)))
 
     cached.uncached = fn  # type: ignore[attr-defined]

@@ -7,6 +7,10 @@ nullif, so an empty period gives null, never an error or a misleading zero.
 
 Flow metrics use the mart's `in_period` flag (the row's `period_date` falls in the
 period); state metrics (queues, overdue) describe the moment as_of and ignore it.
+
+Labels, descriptions and units are English msgids (marked N_): the report's JSON keys and
+docs/metrics.md read them as they are, and a page shows `label(name)` / `description(name)`,
+which translate them into the run's language.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from lang import N_, _
 from metrics.context import Filters, mart_filter_sql
 from metrics.formats import show
 
@@ -27,9 +32,9 @@ from metrics.formats import show
 @dataclass(frozen=True)
 class Metric:
     name: str
-    label: str
+    label: str  # an English msgid: shown through label(name) or _()
     family: str  # deadlines, replies, approvals, feedback, history, health
-    description: str
+    description: str  # an English msgid: shown through description(name) or _()
     format: str  # a formats.QUANTITIES name: int, pct, hours, days, shift, score, float
     expression: str | None = None  # SQL over the family's mart; None: computed in Python
     unit: str = ""  # what a count counts, plural ("threads", "responses"): the base's words on a tile
@@ -57,178 +62,179 @@ APPROVED = "in_period AND decision = 'approved'"
 
 METRICS: tuple[Metric, ...] = (
     # --- deadline slippage (SPEC §4): mart = deliverables -----------------------------------
-    Metric("delivered", "Delivered", "deadlines",
-           "Deliverables delivered in the period (cancelled ones are left out).",
-           "int", _count("in_period"), "deliverables", flow=True),
-    Metric("on_time_rate", "On-time rate", "deadlines",
-           "Of the deliverables delivered in the period, the share delivered on time: no later than the first "
-           "agreed due date, counted in working days.",
+    Metric("delivered", N_("Delivered"), "deadlines",
+           N_("Deliverables delivered in the period (cancelled ones are left out)."),
+           "int", _count("in_period"), N_("deliverables"), flow=True),
+    Metric("on_time_rate", N_("On-time rate"), "deadlines",
+           N_("Of the deliverables delivered in the period, the share delivered on time: no later than the first "
+              "agreed due date, counted in working days."),
            "pct", _share("on_time", "in_period"), better="higher", flow=True, base="delivered"),
-    Metric("median_slip_days", "Median slip", "deadlines",
-           "Median slip of the deliverables delivered in the period: working days from the first agreed due date "
-           "to delivery (negative = early).",
-           "shift", "median(slip_days) FILTER (WHERE in_period)", "working days", better="lower", flow=True),
-    Metric("open_overdue", "Open overdue", "deadlines",
-           "Deliverables not delivered by the as-of moment whose current due date has passed.",
-           "int", _count("overdue"), "deliverables", better="lower"),
-    Metric("max_days_overdue", "Longest overdue", "deadlines",
-           "The most working days any open deliverable is past its current due date.",
-           "days", "max(days_overdue) FILTER (WHERE overdue)", "working days", better="lower"),
-    Metric("rescheduled_open", "Rescheduled, open", "deadlines",
-           "Open deliverables whose current due date differs from the first agreed one (the deadline moved).",
-           "int", _count("rescheduled AND NOT is_delivered"), "deliverables", better="lower"),
-    Metric("late_delivered", "Delivered late", "deadlines",
-           "Deliverables delivered in the period after their first agreed due date.",
-           "int", _count("in_period AND NOT on_time"), "deliverables", better="lower", flow=True),
+    Metric("median_slip_days", N_("Median slip"), "deadlines",
+           N_("Median slip of the deliverables delivered in the period: working days from the first agreed due date "
+              "to delivery (negative = early)."),
+           "shift", "median(slip_days) FILTER (WHERE in_period)", N_("working days"), better="lower", flow=True),
+    Metric("open_overdue", N_("Open overdue"), "deadlines",
+           N_("Deliverables not delivered by the as-of moment whose current due date has passed."),
+           "int", _count("overdue"), N_("deliverables"), better="lower"),
+    Metric("max_days_overdue", N_("Longest overdue"), "deadlines",
+           N_("The most working days any open deliverable is past its current due date."),
+           "days", "max(days_overdue) FILTER (WHERE overdue)", N_("working days"), better="lower"),
+    Metric("rescheduled_open", N_("Rescheduled, open"), "deadlines",
+           N_("Open deliverables whose current due date differs from the first agreed one (the deadline moved)."),
+           "int", _count("rescheduled AND NOT is_delivered"), N_("deliverables"), better="lower"),
+    Metric("late_delivered", N_("Delivered late"), "deadlines",
+           N_("Deliverables delivered in the period after their first agreed due date."),
+           "int", _count("in_period AND NOT on_time"), N_("deliverables"), better="lower", flow=True),
     # --- replies (SPEC §5): mart = reply episodes ------------------------------------------
-    Metric("awaiting_agency", "Threads waiting on us", "replies",
-           "Conversation threads where the client's last message needs a reply and no agency message has "
-           "followed yet, at the as-of moment. One client can have several.",
-           "int", _count("side = 'agency' AND is_open"), "threads", better="lower", base="clients_awaiting_agency"),
-    Metric("clients_awaiting_agency", "Clients waiting on us", "replies",
-           "Distinct clients with at least one thread waiting on us.",
-           "int", "count(DISTINCT client_id) FILTER (WHERE side = 'agency' AND is_open)", "clients", better="lower"),
-    Metric("oldest_wait_hours", "Longest wait", "replies",
-           "The longest a thread waiting on us has waited, in business hours (working days, within the "
-           "working window) from the client's message to the as-of moment.",
-           "hours", "max(wait_hours) FILTER (WHERE side = 'agency' AND is_open)", "business hours",
+    Metric("awaiting_agency", N_("Threads waiting on us"), "replies",
+           N_("Conversation threads where the client's last message needs a reply and no agency message has "
+              "followed yet, at the as-of moment. One client can have several."),
+           "int", _count("side = 'agency' AND is_open"), N_("threads"), better="lower", base="clients_awaiting_agency"),
+    Metric("clients_awaiting_agency", N_("Clients waiting on us"), "replies",
+           N_("Distinct clients with at least one thread waiting on us."),
+           "int", "count(DISTINCT client_id) FILTER (WHERE side = 'agency' AND is_open)", N_("clients"),
            better="lower"),
-    Metric("breached_open", "Waiting past SLA", "replies",
-           "Threads waiting on us that have already waited longer than the reply SLA of their channel.",
-           "int", _count("side = 'agency' AND is_open AND breached"), "threads", better="lower"),
-    Metric("median_response_hours", "Median response", "replies",
-           "Median business hours from a client's message to our first reply, over the client requests opened in "
-           "the period and answered.",
+    Metric("oldest_wait_hours", N_("Longest wait"), "replies",
+           N_("The longest a thread waiting on us has waited, in business hours (working days, within the "
+              "working window) from the client's message to the as-of moment."),
+           "hours", "max(wait_hours) FILTER (WHERE side = 'agency' AND is_open)", N_("business hours"),
+           better="lower"),
+    Metric("breached_open", N_("Waiting past SLA"), "replies",
+           N_("Threads waiting on us that have already waited longer than the reply SLA of their channel."),
+           "int", _count("side = 'agency' AND is_open AND breached"), N_("threads"), better="lower"),
+    Metric("median_response_hours", N_("Median response"), "replies",
+           N_("Median business hours from a client's message to our first reply, over the client requests opened in "
+              "the period and answered."),
            "hours", f"median(response_hours) FILTER (WHERE {_AGENCY_IN_PERIOD} AND NOT is_open)",
-           "business hours", better="lower", flow=True),
-    Metric("p90_response_hours", "Slowest 10% of responses", "replies",
-           "The response time (business hours) that 90% of the period's answered client requests beat: the slow "
-           "tail.",
+           N_("business hours"), better="lower", flow=True),
+    Metric("p90_response_hours", N_("Slow-tail response (90th percentile)"), "replies",
+           N_("The response time (business hours) that 9 in 10 of the period's answered client requests beat: the slow "
+              "tail."),
            "hours", f"quantile_cont(response_hours, 0.9) FILTER (WHERE {_AGENCY_IN_PERIOD} AND NOT is_open)",
-           "business hours", better="lower", flow=True),
-    Metric("sla_breach_rate", "SLA breach rate", "replies",
-           "Of the client requests opened in the period that were answered or have already waited past the SLA, "
-           "the share that took (or are taking) longer than the reply SLA.",
+           N_("business hours"), better="lower", flow=True),
+    Metric("sla_breach_rate", N_("SLA breach rate"), "replies",
+           N_("Of the client requests opened in the period that were answered or have already waited past the SLA, "
+              "the share that took (or are taking) longer than the reply SLA."),
            "pct",
            f"{_count(f'{_AGENCY_IN_PERIOD} AND breached')}::DOUBLE / "
            f"nullif({_count(f'{_AGENCY_IN_PERIOD} AND (NOT is_open OR breached)')}, 0)",
            better="lower", flow=True, base="sla_requests"),
-    Metric("sla_requests", "Requests judged against the SLA", "replies",
-           "Client requests opened in the period that were answered or have already waited past the SLA: the "
-           "base of the SLA breach rate.",
-           "int", _count(f"{_AGENCY_IN_PERIOD} AND (NOT is_open OR breached)"), "requests", flow=True),
-    Metric("episodes_opened", "Client requests", "replies",
-           "Client messages in the period that needed a reply and started a wait.",
-           "int", _count(_AGENCY_IN_PERIOD), "requests", flow=True),
-    Metric("awaiting_client", "Threads we wait on", "replies",
-           "Conversation threads where our last message asked the client something and the client has not "
-           "answered yet, at the as-of moment.",
-           "int", _count("side = 'client' AND is_open"), "threads", better="lower", base="clients_awaiting_client"),
-    Metric("clients_awaiting_client", "Clients we wait on", "replies",
-           "Distinct clients with at least one thread where we wait on them.",
-           "int", "count(DISTINCT client_id) FILTER (WHERE side = 'client' AND is_open)", "clients"),
-    Metric("oldest_client_wait_hours", "Longest wait on a client", "replies",
-           "The longest we have waited on a client's answer, in business hours since our message.",
-           "hours", "max(wait_hours) FILTER (WHERE side = 'client' AND is_open)", "business hours"),
-    Metric("agency_voices", "Agency voices", "replies",
-           "For a client and period: how many different agency people wrote to the client. Many voices on one "
-           "client is a warning sign: the client has no single point of contact.",
-           "int", None, "people", better="lower"),
-    Metric("client_voices", "Client voices", "replies",
-           "For a client and period: how many different people wrote to us from the client's side.",
-           "int", None, "people"),
-    Metric("quiet_clients", "Clients gone quiet", "replies",
-           "Active clients (not paused or ended) with no message in either direction, from the client or from "
-           "us, for at least the number of working days set as \"quiet after days\" in the settings (10 unless "
-           "changed), counted from the date of the last message up to the as-of date. A client with no message "
-           "yet counts from its start date (one starting after the as-of date has not gone quiet); one with neither a "
-           "message nor a start date counts as gone quiet. "
-           "Only the client, account manager and tier filters apply.",
-           "int", None, "clients", better="lower"),
+    Metric("sla_requests", N_("Requests judged against the SLA"), "replies",
+           N_("Client requests opened in the period that were answered or have already waited past the SLA: the "
+              "base of the SLA breach rate."),
+           "int", _count(f"{_AGENCY_IN_PERIOD} AND (NOT is_open OR breached)"), N_("requests"), flow=True),
+    Metric("episodes_opened", N_("Client requests"), "replies",
+           N_("Client messages in the period that needed a reply and started a wait."),
+           "int", _count(_AGENCY_IN_PERIOD), N_("requests"), flow=True),
+    Metric("awaiting_client", N_("Threads we wait on"), "replies",
+           N_("Conversation threads where our last message asked the client something and the client has not "
+              "answered yet, at the as-of moment."),
+           "int", _count("side = 'client' AND is_open"), N_("threads"), better="lower", base="clients_awaiting_client"),
+    Metric("clients_awaiting_client", N_("Clients we wait on"), "replies",
+           N_("Distinct clients with at least one thread where we wait on them."),
+           "int", "count(DISTINCT client_id) FILTER (WHERE side = 'client' AND is_open)", N_("clients")),
+    Metric("oldest_client_wait_hours", N_("Longest wait on a client"), "replies",
+           N_("The longest we have waited on a client's answer, in business hours since our message."),
+           "hours", "max(wait_hours) FILTER (WHERE side = 'client' AND is_open)", N_("business hours")),
+    Metric("agency_voices", N_("Agency voices"), "replies",
+           N_("For a client and period: how many different agency people wrote to the client. Many voices on one "
+              "client is a warning sign: the client has no single point of contact."),
+           "int", None, N_("people"), better="lower"),
+    Metric("client_voices", N_("Client voices"), "replies",
+           N_("For a client and period: how many different people wrote to us from the client's side."),
+           "int", None, N_("people")),
+    Metric("quiet_clients", N_("Clients gone quiet"), "replies",
+           N_("Active clients (not paused or ended) with no message in either direction, from the client or from "
+              "us, for at least the number of working days set as \"quiet after days\" in the settings (10 unless "
+              "changed), counted from the date of the last message up to the as-of date. A client with no message "
+              "yet counts from its start date (one starting after the as-of date has not gone quiet); one with "
+              "neither a message nor a start date counts as gone quiet. "
+              "Only the client, account manager and tier filters apply."),
+           "int", None, N_("clients"), better="lower"),
     # --- approvals (SPEC §6): mart = approval rounds -----------------------------------------
-    Metric("pending", "Pending approvals", "approvals",
-           "Approval rounds sent to the client by the as-of moment and not answered yet.",
-           "int", _count("NOT is_answered"), "rounds", better="lower"),
-    Metric("overdue", "Overdue approvals", "approvals",
-           "Pending rounds past the date the client promised to answer by or, without such a date, waiting more "
-           "than the approval SLA (working days).",
-           "int", _count("is_overdue"), "rounds", better="lower"),
-    Metric("oldest_pending_days", "Oldest pending", "approvals",
-           "The most working days a pending round has waited since it was sent.",
-           "days", "max(lag_days) FILTER (WHERE NOT is_answered)", "working days", better="lower"),
-    Metric("median_lag_days", "Median approval lag", "approvals",
-           "Median working days from sending a round to the client's answer, over the rounds answered in the "
-           "period.",
-           "days", "median(lag_days) FILTER (WHERE in_period)", "working days", better="lower", flow=True),
-    Metric("first_round_approval_rate", "First-round approval", "approvals",
-           "Of the deliverables approved in the period, the share approved in round 1.",
+    Metric("pending", N_("Pending approvals"), "approvals",
+           N_("Approval rounds sent to the client by the as-of moment and not answered yet."),
+           "int", _count("NOT is_answered"), N_("rounds"), better="lower"),
+    Metric("overdue", N_("Overdue approvals"), "approvals",
+           N_("Pending rounds past the date the client promised to answer by or, without such a date, waiting more "
+              "than the approval SLA (working days)."),
+           "int", _count("is_overdue"), N_("rounds"), better="lower"),
+    Metric("oldest_pending_days", N_("Oldest pending"), "approvals",
+           N_("The most working days a pending round has waited since it was sent."),
+           "days", "max(lag_days) FILTER (WHERE NOT is_answered)", N_("working days"), better="lower"),
+    Metric("median_lag_days", N_("Median approval lag"), "approvals",
+           N_("Median working days from sending a round to the client's answer, over the rounds answered in the "
+              "period."),
+           "days", "median(lag_days) FILTER (WHERE in_period)", N_("working days"), better="lower", flow=True),
+    Metric("first_round_approval_rate", N_("First-round approval"), "approvals",
+           N_("Of the deliverables approved in the period, the share approved in round 1."),
            "pct",
            f"count(DISTINCT deliverable_key) FILTER (WHERE {APPROVED} AND round = 1)::DOUBLE / "
            f"nullif(count(DISTINCT deliverable_key) FILTER (WHERE {APPROVED}), 0)",
            better="higher", flow=True, base="approved_deliverables"),
-    Metric("approved_deliverables", "Deliverables approved", "approvals",
-           "Distinct deliverables with a round approved in the period: the base of the first-round approval rate.",
-           "int", f"count(DISTINCT deliverable_key) FILTER (WHERE {APPROVED})", "approved", flow=True),
-    Metric("rounds_to_approval", "Rounds to approval", "approvals",
-           "Average round number of the rounds approved in the period (1 = approved first time).",
-           "float", f"avg(round) FILTER (WHERE {APPROVED})", "rounds", better="lower", flow=True),
-    Metric("answered", "Rounds answered", "approvals",
-           "Approval rounds the client answered in the period.",
-           "int", _count("in_period"), "rounds", flow=True),
+    Metric("approved_deliverables", N_("Deliverables approved"), "approvals",
+           N_("Distinct deliverables with a round approved in the period: the base of the first-round approval rate."),
+           "int", f"count(DISTINCT deliverable_key) FILTER (WHERE {APPROVED})", N_("approved"), flow=True),
+    Metric("rounds_to_approval", N_("Rounds to approval"), "approvals",
+           N_("Average round number of the rounds approved in the period (1 = approved first time)."),
+           "float", f"avg(round) FILTER (WHERE {APPROVED})", N_("rounds"), better="lower", flow=True),
+    Metric("answered", N_("Rounds answered"), "approvals",
+           N_("Approval rounds the client answered in the period."),
+           "int", _count("in_period"), N_("rounds"), flow=True),
     # --- feedback (SPEC §7): mart = feedback responses ----------------------------------------
-    Metric("responses", "Responses", "feedback",
-           "Feedback responses received in the period.",
-           "int", _count("in_period"), "responses", flow=True),
-    Metric("nps", "NPS", "feedback",
-           "Net Promoter Score over the period's NPS responses: % of scores 9–10 minus % of scores 0–6, from "
-           "−100 to 100. Empty without an NPS response.",
+    Metric("responses", N_("Responses"), "feedback",
+           N_("Feedback responses received in the period."),
+           "int", _count("in_period"), N_("responses"), flow=True),
+    Metric("nps", N_("NPS"), "feedback",
+           N_("Net Promoter Score over the period's NPS responses: the percentage of scores 9–10 minus the "
+              "percentage of scores 0–6, from −100 to 100. Empty without an NPS response."),
            "score",
            f"100 * ({_count(NPS + ' AND score >= 9')} - {_count(NPS + ' AND score <= 6')})::DOUBLE / "
            f"nullif({_count(NPS)}, 0)",
            better="higher", flow=True, base="nps_responses"),
-    Metric("nps_responses", "NPS responses", "feedback",
-           "NPS responses received in the period: the base of the NPS.",
-           "int", _count(NPS), "responses", flow=True),
-    Metric("csat", "CSAT", "feedback",
-           "% of the period's CSAT responses scoring 4 or 5 (of 5). Empty without a CSAT response.",
+    Metric("nps_responses", N_("NPS responses"), "feedback",
+           N_("NPS responses received in the period: the base of the NPS."),
+           "int", _count(NPS), N_("responses"), flow=True),
+    Metric("csat", N_("CSAT"), "feedback",
+           N_("The percentage of the period's CSAT responses scoring 4 or 5 (of 5). Empty without a CSAT response."),
            "score",
            f"100 * {_count(CSAT + ' AND score >= 4')}::DOUBLE / nullif({_count(CSAT)}, 0)",
            better="higher", flow=True, base="csat_responses"),
-    Metric("csat_responses", "CSAT responses", "feedback",
-           "CSAT responses received in the period: the base of the CSAT.",
-           "int", _count(CSAT), "responses", flow=True),
-    Metric("avg_normalized_score", "Average score (0–100)", "feedback",
-           "Average of the period's responses on one 0–100 axis (NPS × 10, (CSAT − 1) × 25), so both scales "
-           "can be compared.",
-           "score", "avg(normalized) FILTER (WHERE in_period)", "points", better="higher", flow=True,
+    Metric("csat_responses", N_("CSAT responses"), "feedback",
+           N_("CSAT responses received in the period: the base of the CSAT."),
+           "int", _count(CSAT), N_("responses"), flow=True),
+    Metric("avg_normalized_score", N_("Average score (0–100)"), "feedback",
+           N_("Average of the period's responses on one 0–100 axis (NPS × 10, (CSAT − 1) × 25), so both scales "
+              "can be compared."),
+           "score", "avg(normalized) FILTER (WHERE in_period)", N_("points"), better="higher", flow=True,
            base="responses"),
-    Metric("detractors", "Detractors", "feedback",
-           "Responses in the period with an NPS score of 6 or less or a CSAT score of 2 or less.",
-           "int", _count("in_period AND detractor"), "responses", better="lower", flow=True),
+    Metric("detractors", N_("Detractors"), "feedback",
+           N_("Responses in the period with an NPS score of 6 or less or a CSAT score of 2 or less."),
+           "int", _count("in_period AND detractor"), N_("responses"), better="lower", flow=True),
     # --- deadline history (SPEC §10): mart = deadline moves -------------------------------------
-    Metric("syncs", "Recorded syncs", "history",
-           "Syncs recorded by the as-of moment. Each successful sync keeps every deliverable's due date, so the "
-           "history starts with the first one (or with older copies of the sheet loaded with their dates).",
-           "int", None, "syncs"),
-    Metric("deadline_moves", "Deadline moves", "history",
-           "Changes of a deliverable's due date between two consecutive recorded syncs, recorded in the period "
-           "(by the date of the later sync).",
-           "int", _count("in_period"), "moves", better="lower", flow=True),
-    Metric("moved_deliverables", "Deliverables moved", "history",
-           "Distinct deliverables among the period's deadline moves.",
-           "int", "count(DISTINCT deliverable_key) FILTER (WHERE in_period)", "deliverables", better="lower",
+    Metric("syncs", N_("Recorded syncs"), "history",
+           N_("Syncs recorded by the as-of moment. Each successful sync keeps every deliverable's due date, so the "
+              "history starts with the first one (or with older copies of the sheet loaded with their dates)."),
+           "int", None, N_("syncs")),
+    Metric("deadline_moves", N_("Deadline moves"), "history",
+           N_("Changes of a deliverable's due date between two consecutive recorded syncs, recorded in the period "
+              "(by the date of the later sync)."),
+           "int", _count("in_period"), N_("moves"), better="lower", flow=True),
+    Metric("moved_deliverables", N_("Deliverables moved"), "history",
+           N_("Distinct deliverables among the period's deadline moves."),
+           "int", "count(DISTINCT deliverable_key) FILTER (WHERE in_period)", N_("deliverables"), better="lower",
            flow=True),
-    Metric("net_days_moved", "Net days moved", "history",
-           "Working days the period's deadline moves added up to, from each old due date to the new one "
-           "(a deadline brought forward counts negative).",
-           "shift", "coalesce(sum(days_moved) FILTER (WHERE in_period), 0)", "working days", better="lower",
+    Metric("net_days_moved", N_("Net days moved"), "history",
+           N_("Working days the period's deadline moves added up to, from each old due date to the new one "
+              "(a deadline brought forward counts negative)."),
+           "shift", "coalesce(sum(days_moved) FILTER (WHERE in_period), 0)", N_("working days"), better="lower",
            flow=True),
     # --- client health (SPEC §8) -------------------------------------------------------------
-    Metric("health_score", "Health score", "health",
-           "0–100: the weighted average of the client's signal scores (delivery, responsiveness, approvals, "
-           "feedback, single point of contact) over the last 90 days; a signal with no data is left out and the "
-           "other weights scaled up.",
-           "score", None, "points", better="higher"),
+    Metric("health_score", N_("Health score"), "health",
+           N_("0–100: the weighted average of the client's signal scores (delivery, responsiveness, approvals, "
+              "feedback, single point of contact) over the last 90 days; a signal with no data is left out and the "
+              "other weights scaled up."),
+           "score", None, N_("points"), better="higher"),
 )
 
 BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
@@ -236,6 +242,16 @@ BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
 
 def metric(name: str) -> Metric:
     return BY_NAME[name]
+
+
+def label(name: str) -> str:
+    """The metric's label in this run's language (English: as the catalogue writes it)."""
+    return _(BY_NAME[name].label)
+
+
+def description(name: str) -> str:
+    """The metric's definition in this run's language (English: as the catalogue writes it)."""
+    return _(BY_NAME[name].description)
 
 
 def family(name: str) -> list[Metric]:
@@ -321,10 +337,10 @@ def summary_records(con: duckdb.DuckDBPyConnection, marts: dict[str, tuple[str, 
         words = set(re.findall(r"\w+", sql))
         parts = [arrow_table(mart, [c for c in mart.columns if c in words])
                  .append_column("_part", pa.array(np.full(len(mart), i, dtype=np.int64)))
-                 for i, (_, mart) in enumerate(items)]
+                 for i, (_key, mart) in enumerate(items)]
         table = pa.concat_tables(parts, promote_options="default") if len(parts) > 1 else parts[0]
         rows = {row[0]: row[1:] for row in run_over(con, sql, {"_parts": table}, params, records=True)}
-        for i, (key, _) in enumerate(items):
+        for i, (key, _mart) in enumerate(items):
             # A part without rows has no group: what the metrics are over nothing (counts are 0).
             values = rows.get(i) or [0 if m.format == "int" or m.expression.startswith("coalesce(") else None
                                      for m in metrics]

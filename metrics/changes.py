@@ -5,6 +5,9 @@ question asked at as_of and at the same wall-clock moment seven days earlier, an
 difference (or, for history and feedback, the events of the 7 days ending on as_of's date,
 whatever period the dashboard shows). Every row names the client and the responsible
 person: the project manager for deadlines, the account manager for everything else.
+
+A list's title and empty line are English msgids (marked N_; shown through _()); its `line`
+writes a row in the run's language.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from lang import N_, _
 from metrics import approvals, deadlines, feedback, formats, health, history, replies
 from metrics.cache import per_load
 from metrics.context import Context
@@ -99,7 +103,8 @@ def health_drops(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     signal whose score fell most (`signal`, its label, scores before and now, and its reason now).
 
     Columns: client_id, client_name, account_manager, health_before, health_now, change (negative),
-    signal, signal_label, signal_before, signal_now, reason. Clients scored at both moments only.
+    signal, signal_label, signal_before, signal_now, reason (the label and the reason in the run's
+    language). Clients scored at both moments only.
     """
     cols = ["client_id", "client_name", "account_manager", "health_before", "health_now", "change", "signal",
             "signal_label", "signal_before", "signal_now", "reason"]
@@ -126,7 +131,7 @@ def health_drops(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     })
     out["change"] = out["health_now"] - out["health_before"]
     out["signal"] = np.where(fell, signals, None)
-    out["signal_label"] = [health.SIGNAL_LABELS.get(s) if s else None for s in out["signal"]]
+    out["signal_label"] = [health.signal_label(s) if s else None for s in out["signal"]]
     out["signal_before"] = [both[f"{s}_score_before"].iloc[i] if s else np.nan for i, s in enumerate(out["signal"])]
     out["signal_now"] = [both[f"{s}_score"].iloc[i] if s else np.nan for i, s in enumerate(out["signal"])]
     out["reason"] = [both[f"{s}_reason"].iloc[i] if s else None for i, s in enumerate(out["signal"])]
@@ -144,48 +149,75 @@ def _fell(before: Any, now: Any) -> str:
     return formats.change(now, before, "float") if whole in ("+0", None) else whole
 
 
-def _who(name: Any, person: Any, role: str, esc: Escape) -> str:
-    person = esc(person) if isinstance(person, str) and person else f"no {role}"
+# Who is responsible, when the sheet names nobody.
+NO_PM = N_("no PM")
+NO_AM = N_("no account manager")
+
+
+def _who(name: Any, person: Any, nobody: str, esc: Escape) -> str:
+    person = esc(person) if isinstance(person, str) and person else _(nobody)
     return f"{esc(name) if isinstance(name, str) else '?'} · {person}"
 
 
 def _health_drop(r: Any, esc: Escape, d: DateFormat) -> str:
-    signal = esc(r.signal_label) if isinstance(r.signal_label, str) else "no single signal"
+    signal = esc(r.signal_label) if isinstance(r.signal_label, str) else _("no single signal")
     moved = "" if pd.isna(r.signal_before) else \
         f" {formats.show(r.signal_before, 'score')} → {formats.show(r.signal_now, 'score')}"
     return (f"{formats.show(r.health_before, 'score')} → {formats.show(r.health_now, 'score')} "
             f"({_fell(r.health_before, r.health_now)}), {signal}{moved} — "
-            f"{_who(r.client_name, r.account_manager, 'account manager', esc)}")
+            f"{_who(r.client_name, r.account_manager, NO_AM, esc)}")
+
+
+def _newly_overdue(r: Any, esc: Escape, d: DateFormat) -> str:
+    return _("{deliverable}: due {date}, {days} over — {who}").format(
+        deliverable=esc(r.deliverable_name), date=d.day(r.due_date), days=formats.show(r.days_overdue, "days"),
+        who=_who(r.client_name, r.project_manager, NO_PM, esc))
+
+
+def _deadline_moved(r: Any, esc: Escape, d: DateFormat) -> str:
+    cause = ", " + esc(r.slip_cause) if isinstance(r.slip_cause, str) else ""
+    return (f"{esc(r.deliverable_name)}: {d.day(r.old_due_date)} → {d.day(r.new_due_date)} "
+            f"({formats.show(r.days_moved, 'shift')}{cause}) — {_who(r.client_name, r.project_manager, NO_PM, esc)}")
+
+
+def _sla_crossed(r: Any, esc: Escape, d: DateFormat) -> str:
+    text = (_("waiting {hours} in business hours ({channel}) — {who}") if r.is_open
+            else _("answered after {hours} in business hours ({channel}) — {who}"))
+    return text.format(hours=formats.show(r.hours, "hours"), channel=esc(r.channel),
+                       who=_who(r.client_name, r.account_manager, NO_AM, esc))
+
+
+def _approval_overdue(r: Any, esc: Escape, d: DateFormat) -> str:
+    return _("{deliverable} round {round}: {days} — {who}").format(
+        deliverable=esc(r.deliverable), round=f"{r.round:.0f}", days=formats.show(r.lag_days, "days"),
+        who=_who(r.client_name, r.account_manager, NO_AM, esc))
+
+
+def _new_detractor(r: Any, esc: Escape, d: DateFormat) -> str:
+    return _("{scale} {score} on {date} — {who}").format(
+        scale=esc(str(r.scale).upper()), score=f"{r.score:g}", date=d.day(r.received_on),
+        who=_who(r.client_name, r.account_manager, NO_AM, esc))
 
 
 class ChangeList(NamedTuple):
     key: str
-    title: str
+    title: str  # an English msgid: shown through _()
     rows: Callable[[duckdb.DuckDBPyConnection, Context], pd.DataFrame]
     line: Callable[[Any, Escape, DateFormat], str]  # one row as a line: sheet text escaped, dates in the format
-    empty: str
+    empty: str  # an English msgid: shown through _()
 
 
 # In the order they are shown; one wording for the page and the digest.
 LISTS: tuple[ChangeList, ...] = (
-    ChangeList("newly_overdue", "Newly overdue", newly_overdue, lambda r, esc, d: (
-        f"{esc(r.deliverable_name)}: due {d.day(r.due_date)}, {formats.show(r.days_overdue, 'days')} over — "
-        f"{_who(r.client_name, r.project_manager, 'PM', esc)}"), "Nothing newly overdue."),
-    ChangeList("deadlines_moved", "Deadlines moved", deadlines_moved, lambda r, esc, d: (
-        f"{esc(r.deliverable_name)}: {d.day(r.old_due_date)} → {d.day(r.new_due_date)} "
-        f"({formats.show(r.days_moved, 'shift')}{', ' + esc(r.slip_cause) if isinstance(r.slip_cause, str) else ''})"
-        f" — {_who(r.client_name, r.project_manager, 'PM', esc)}"), "No deadline moved this week."),
-    ChangeList("sla_crossed", "Crossed the reply SLA", sla_crossed, lambda r, esc, d: (
-        f"{'waiting' if r.is_open else 'answered after'} {formats.show(r.hours, 'hours')} in business "
-        f"hours ({esc(r.channel)}) — "
-        f"{_who(r.client_name, r.account_manager, 'account manager', esc)}"), "No thread crossed its SLA."),
-    ChangeList("approvals_became_overdue", "Approvals now overdue", approvals_became_overdue, lambda r, esc, d: (
-        f"{esc(r.deliverable)} round {r.round:.0f}: {formats.show(r.lag_days, 'days')} — "
-        f"{_who(r.client_name, r.account_manager, 'account manager', esc)}"), "No approval became overdue."),
-    ChangeList("new_detractors", "New detractors", new_detractors, lambda r, esc, d: (
-        f"{esc(str(r.scale).upper())} {r.score:g} on {d.day(r.received_on)} — "
-        f"{_who(r.client_name, r.account_manager, 'account manager', esc)}"), "No detractor this week."),
-    ChangeList("health_drops", "Health fell most", health_drops, _health_drop, "No client's health fell."),
+    ChangeList("newly_overdue", N_("Newly overdue"), newly_overdue, _newly_overdue, N_("Nothing newly overdue.")),
+    ChangeList("deadlines_moved", N_("Deadlines moved"), deadlines_moved, _deadline_moved,
+               N_("No deadline moved this week.")),
+    ChangeList("sla_crossed", N_("Crossed the reply SLA"), sla_crossed, _sla_crossed,
+               N_("No thread crossed its SLA.")),
+    ChangeList("approvals_became_overdue", N_("Approvals now overdue"), approvals_became_overdue, _approval_overdue,
+               N_("No approval became overdue.")),
+    ChangeList("new_detractors", N_("New detractors"), new_detractors, _new_detractor, N_("No detractor this week.")),
+    ChangeList("health_drops", N_("Health fell most"), health_drops, _health_drop, N_("No client's health fell.")),
 )
 
 

@@ -8,7 +8,8 @@ What it holds, in the page's words and numbers (the same metrics functions, the 
 catalogue labels and formats): the filters, as_of and the period; the headline tiles with
 their change against the previous period; what changed since last week; the clients at risk
 with the reason; the most urgent items; the 12-week trend. Every number is read through one
-snapshot (one load). All sheet text is HTML-escaped.
+snapshot (one load). All sheet text is HTML-escaped. The words are in the run's language (the
+page's, or English from the command line).
 
 **Charts are inline SVG drawn here, not plotly.** Measured: plotly.js alone is 4.8 MB
 (plotly 7.1's `get_plotlyjs()`: 4,815,814 bytes), so one embedded copy leaves about 180 kB
@@ -31,8 +32,10 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+import lang
+from lang import N_, _, ngettext
 from metrics import approvals, changes, deadlines, health, replies, summaries
-from metrics.catalogue import metric
+from metrics.catalogue import label as metric_label
 from metrics.context import Context, Filters, client_names, filter_options, snapshot
 from metrics.formats import MISSING, QUANTITIES, DateFormat, date_format, is_missing, show
 from metrics.report import CliError, check_period, cli_as_of, cli_settings, pinned_db, question_arguments
@@ -49,13 +52,14 @@ AT_RISK = 10  # clients in the "lowest health" chart and table
 URGENT_ROWS = 5  # rows per urgent list
 CHANGE_ROWS = 25  # lines per "what changed" list on paper (the page shows 5)
 TREND_WEEKS = 12
-# The page's filter labels; the CLI flags are the URL's parameter names.
-FILTER_LABELS = {"clients": "Client", "account_managers": "Account manager", "project_managers": "Project manager",
-                 "departments": "Department", "tiers": "Tier", "channels": "Channel"}
+# The page's filter labels (English msgids, shown through _()); the CLI flags are the URL's parameter names.
+FILTER_LABELS = {"clients": N_("Client"), "account_managers": N_("Account manager"),
+                 "project_managers": N_("Project manager"), "departments": N_("Department"), "tiers": N_("Tier"),
+                 "channels": N_("Channel")}
 CLI_FILTERS = {"client": "clients", "am": "account_managers", "pm": "project_managers", "dept": "departments",
                "tier": "tiers", "channel": "channels"}
-SECTIONS = ["Headline numbers", "What changed since last week", "Clients at risk", "Act on these now",
-            "Trend, last 12 weeks"]
+SECTIONS = [N_("Headline numbers"), N_("What changed since last week"), N_("Clients at risk"),
+            N_("Act on these now"), N_("Trend, last 12 weeks")]  # English msgids, shown through _()
 
 
 def esc(value: Any) -> str:
@@ -111,11 +115,12 @@ def at_risk_svg(rows: pd.DataFrame, thresholds: health.Thresholds) -> str:
     height = top + len(rows) * (bar + gap) + 34
     plot = width - left - right
     out = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
-           f'aria-label="Lowest health scores" xmlns="http://www.w3.org/2000/svg">']
+           f'aria-label="{esc(_("Lowest health scores"))}" xmlns="http://www.w3.org/2000/svg">']
     bands = [health.band(v, thresholds) for v in rows["health_score"]]
     legend = health.band_legend(thresholds)
-    out.append('<text x="0" y="16" class="axis">Health:</text>')
-    x = 60
+    heading = _("Health:")
+    out.append(f'<text x="0" y="16" class="axis">{esc(heading)}</text>')
+    x = max(60, 8 * len(heading))  # the first band after the heading, however long it is in the language
     for name in (b for b in health.BANDS if b in bands):  # the bands present, worst first
         out.append(f'<rect x="{x}" y="6" width="12" height="12" fill="{health.BAND_COLORS[name]}"/>'
                    f'<text x="{x + 16}" y="16" class="axis">{esc(legend[name])}</text>')
@@ -130,8 +135,9 @@ def at_risk_svg(rows: pd.DataFrame, thresholds: health.Thresholds) -> str:
         color = health.BAND_COLORS[b]
         name = r.client_name if isinstance(r.client_name, str) and r.client_name else str(r.client_id)
         text = health.score_text(score, thresholds)
-        tip = (f"{name} ({r.client_id})\nHealth score {text} ({health.band_label(b)})\n"
-               f"Main issue: {r.main_issue_label}\n{r.main_reason}")
+        tip = "\n".join([f"{name} ({r.client_id})",
+                         _("Health score {score} ({band})").format(score=text, band=health.band_label(b)),
+                         _("Main issue: {issue}").format(issue=r.main_issue_label), str(r.main_reason)])
         w = max(float(ZERO_STUB_PX), plot * max(0.0, min(score, 100.0)) / 100)
         out.append(
             f'<g><title>{esc(tip)}</title>'
@@ -158,7 +164,8 @@ def trend_svg(dl: pd.DataFrame, rp: pd.DataFrame, dates: DateFormat) -> str:
         return top + plot_h * (1 - v)
 
     out = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
-           f'aria-label="On-time delivery and reply SLA breaches by week" xmlns="http://www.w3.org/2000/svg">']
+           f'aria-label="{esc(_("On-time delivery and reply SLA breaches by week"))}" '
+           'xmlns="http://www.w3.org/2000/svg">']
     for v in (0, 0.25, 0.5, 0.75, 1.0):
         out.append(f'<line x1="{left}" y1="{py(v):.1f}" x2="{width - right}" y2="{py(v):.1f}" class="grid"/>'
                    f'<text x="{left - 6}" y="{py(v) + 4:.1f}" text-anchor="end" class="axis">{v:.0%}</text>')
@@ -166,10 +173,10 @@ def trend_svg(dl: pd.DataFrame, rp: pd.DataFrame, dates: DateFormat) -> str:
         out.append(f'<text x="{px(i):.1f}" y="{height - bottom + 18}" text-anchor="middle" class="axis">'
                    f'{pd.Timestamp(w).strftime(dates.short)}</text>')
     out.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 6}" text-anchor="middle" class="axis">'
-               f'Week starting</text>')
+               f'{esc(_("Week starting"))}</text>')
     x = left
     for df, name, color in ((dl, "on_time_rate", "#2b8a3e"), (rp, "sla_breach_rate", "#d9480f")):
-        label = metric(name).label
+        label = metric_label(name)
         out.append(f'<rect x="{x}" y="10" width="14" height="4" fill="{color}"/>'
                    f'<text x="{x + 20}" y="16" class="axis">{esc(label)}</text>')
         x += 40 + 7 * len(label)
@@ -190,7 +197,7 @@ def trend_svg(dl: pd.DataFrame, rp: pd.DataFrame, dates: DateFormat) -> str:
         for i, v in enumerate(values):
             if is_missing(v):
                 continue
-            tip = f"Week of {dates.day(weeks[i])}\n{label}: {show(v, 'pct')}"
+            tip = _("Week of {date}").format(date=dates.day(weeks[i])) + f"\n{label}: {show(v, 'pct')}"
             out.append(f'<circle cx="{px(i):.1f}" cy="{py(float(v)):.1f}" r="5" fill="{color}">'
                        f'<title>{esc(tip)}</title></circle>')
     out.append("</svg>")
@@ -247,8 +254,8 @@ def _filters_text(filters: Filters, names: dict[str, str]) -> str:
         values = getattr(filters, field)
         if values:
             shown = [names.get(v, v) for v in values] if field == "clients" else list(values)
-            parts.append(f"{label}: {', '.join(esc(v) for v in shown)}")
-    return "; ".join(parts) if parts else "none (every client, person and channel)"
+            parts.append(f"{_(label)}: {', '.join(esc(v) for v in shown)}")
+    return "; ".join(parts) if parts else _("none (every client, person and channel)")
 
 
 def _tile(t: Tile) -> str:
@@ -277,10 +284,16 @@ def _table(rows: pd.DataFrame, columns: Sequence[str], data: dict[str, Any]) -> 
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _more(n: int) -> str:
+    """The line under a list cut short: "… and 3 more"."""
+    return f'<p class="more">{esc(_("… and {n} more").format(n=n))}</p>'
+
+
 def _urgent(title: str, rows: pd.DataFrame, columns: list[str], empty: str, data: dict[str, Any]) -> str:
-    body = _table(rows.head(URGENT_ROWS), columns, data) if not rows.empty else f'<p class="empty">{esc(empty)}</p>'
-    more = f'<p class="more">… and {len(rows) - URGENT_ROWS} more</p>' if len(rows) > URGENT_ROWS else ""
-    return f"<h3>{title} ({len(rows)})</h3>{body}{more}"
+    """An urgent list: `title` and `empty` are English msgids, shown in the run's language."""
+    body = _table(rows.head(URGENT_ROWS), columns, data) if not rows.empty else f'<p class="empty">{esc(_(empty))}</p>'
+    more = _more(len(rows) - URGENT_ROWS) if len(rows) > URGENT_ROWS else ""
+    return f"<h3>{_(title)} ({len(rows)})</h3>{body}{more}"
 
 
 def _stamp(value: Any, data: dict[str, Any]) -> str:
@@ -295,74 +308,86 @@ def render(data: dict[str, Any]) -> str:
     """The HTML of digest_data()'s numbers."""
     as_of: pd.Timestamp = data["as_of"]
     d: DateFormat = data["dates"]
-    period = f"{d.span(data['period_start'], data['period_end'])} ({data['period_days']} days)"
+    days = data["period_days"]
+    period = ngettext("{span} ({n} day)", "{span} ({n} days)", days).format(
+        span=d.span(data["period_start"], data["period_end"]), n=days)
+    tz = esc(str(as_of.tz))
     parts = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        "<!DOCTYPE html>", f'<html lang="{lang.current()}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>Agency Pulse — weekly review as of {d.day(as_of)}</title>",
+        f"<title>{esc(_('Agency Pulse — weekly review as of {date}').format(date=d.day(as_of)))}</title>",
         f"<style>{CSS}</style></head><body>",
-        "<header><h1>Agency Pulse — Weekly review</h1>",
-        f'<p class="meta"><b>As of</b> {d.when(as_of)} ({esc(str(as_of.tz))}) · <b>Period</b> {period}</p>',
-        f'<p class="meta"><b>Filters</b>: {_filters_text(data["filters"], data["names"])}</p>',
-        f'<p class="meta">Data loaded {_stamp(data["loaded_at"], data)}</p>' if data.get("loaded_at") else "",
+        f"<header><h1>{esc(_('Agency Pulse — Weekly review'))}</h1>",
+        f'<p class="meta"><b>{_("As of")}</b> {d.when(as_of)} ({tz}) · <b>{_("Period")}</b> {period}</p>',
+        f'<p class="meta"><b>{_("Filters")}</b>: {_filters_text(data["filters"], data["names"])}</p>',
+        '<p class="meta">' + _("Data loaded {when}").format(when=_stamp(data["loaded_at"], data)) + "</p>"
+        if data.get("loaded_at") else "",
         "</header>",
-        f'<section id="headline"><h2>{SECTIONS[0]}</h2><div class="tiles">',
+        f'<section id="headline"><h2>{_(SECTIONS[0])}</h2><div class="tiles">',
         *(_tile(t) for t in data["tiles"]),
-        '</div><p class="more">Change: against the previous period of the same length (flows) or the same '
-        "moment one period earlier (levels).</p></section>",
+        '</div><p class="more">' + _("Change: against the previous period of the same length (flows) or the same "
+                                     "moment one period earlier (levels).") + "</p></section>",
     ]
     # what changed
-    parts.append(f'<section id="changes"><h2>{SECTIONS[1]}</h2>')
-    parts.append(f'<p class="meta">Against {d.when(data["last_week"].tz_convert(as_of.tz))}: what is new in the 7 '
-                 f"days up to {d.day(as_of)}. Each line names the client and who is responsible (PM for deadlines, "
-                 "account manager otherwise).</p><div class=\"lists\">")
+    parts.append(f'<section id="changes"><h2>{_(SECTIONS[1])}</h2>')
+    parts.append('<p class="meta">' + ngettext(
+        "Against {when}: what is new in the {n} day up to {date}. Each line names the client and who is "
+        "responsible (PM for deadlines, account manager otherwise).",
+        "Against {when}: what is new in the {n} days up to {date}. Each line names the client and who is "
+        "responsible (PM for deadlines, account manager otherwise).", changes.WEEK_DAYS).format(
+        when=d.when(data["last_week"].tz_convert(as_of.tz)), n=changes.WEEK_DAYS, date=d.day(as_of))
+        + '</p><div class="lists">')
     for c in changes.LISTS:
         rows = data["changes"][c.key]
-        parts.append(f'<div class="list" id="change-{c.key}"><h3>{c.title} ({len(rows)})</h3>')
+        parts.append(f'<div class="list" id="change-{c.key}"><h3>{_(c.title)} ({len(rows)})</h3>')
         if rows.empty:
-            parts.append(f'<p class="empty">{c.empty}</p>')
+            parts.append(f'<p class="empty">{_(c.empty)}</p>')
         else:
             parts.append("<ul>" + "".join(f"<li>{c.line(r, esc, d)}</li>" for r in rows.head(CHANGE_ROWS).itertuples())
                          + "</ul>")
             if len(rows) > CHANGE_ROWS:
-                parts.append(f'<p class="more">… and {len(rows) - CHANGE_ROWS} more</p>')
+                parts.append(_more(len(rows) - CHANGE_ROWS))
         parts.append("</div>")
     parts.append("</div></section>")
     # clients at risk
     lowest: pd.DataFrame = data["at_risk"]
-    parts.append(f'<section id="at-risk"><h2>{SECTIONS[2]}</h2>')
+    parts.append(f'<section id="at-risk"><h2>{_(SECTIONS[2])}</h2>')
     if lowest.empty:
-        parts.append('<p class="empty">No client has a health score for these filters.</p>')
+        parts.append(f'<p class="empty">{esc(_("No client has a health score for these filters."))}</p>')
     else:
-        parts.append(f'<h3>Lowest health scores (last {health.HEALTH_WINDOW_DAYS} days)</h3><figure style="margin:0">'
+        window = health.HEALTH_WINDOW_DAYS
+        heading = ngettext("Lowest health scores (last {n} day)", "Lowest health scores (last {n} days)",
+                           window).format(n=window)
+        parts.append(f'<h3>{esc(heading)}</h3><figure style="margin:0">'
                      f"{at_risk_svg(lowest, data['bands'])}</figure>")
         parts.append(_table(lowest.assign(main_issue=lowest["main_issue_label"]),
                             ["client_name", "health_score", "main_issue", "main_reason"], data))
     parts.append("</section>")
     # urgent
-    parts.append(f'<section id="urgent"><h2>{SECTIONS[3]}</h2>')
-    parts.append(_urgent("Overdue deliverables, longest overdue first", data["overdue"],
+    parts.append(f'<section id="urgent"><h2>{_(SECTIONS[3])}</h2>')
+    parts.append(_urgent(N_("Overdue deliverables, longest overdue first"), data["overdue"],
                          ["deliverable_name", "client_name", "days_overdue", "project_manager"],
-                         "No open deliverable is past its due date.", data))
-    parts.append(_urgent("Threads waiting on us, longest wait first", data["queue"],
+                         N_("No open deliverable is past its due date."), data))
+    parts.append(_urgent(N_("Threads waiting on us, longest wait first"), data["queue"],
                          ["client_name", "channel", "wait_hours", "owner", "breached"],
-                         "No client message is waiting for a reply.", data))
-    parts.append(_urgent("Overdue approvals, oldest first", data["overdue_approvals"],
+                         N_("No client message is waiting for a reply."), data))
+    parts.append(_urgent(N_("Overdue approvals, oldest first"), data["overdue_approvals"],
                          ["deliverable", "client_name", "round", "age_days", "approver"],
-                         "No approval round is past its deadline.", data))
+                         N_("No approval round is past its deadline."), data))
     parts.append("</section>")
     # trend
     dl, rp = data["trend_deadlines"], data["trend_replies"]
-    parts.append(f'<section id="trend"><h2>{SECTIONS[4]}</h2>')
+    parts.append(f'<section id="trend"><h2>{_(SECTIONS[4])}</h2>')
     if dl["on_time_rate"].isna().all() and rp["sla_breach_rate"].isna().all():
-        parts.append(f'<p class="empty">No delivery and no client request in the last {TREND_WEEKS} weeks.</p>')
+        none = ngettext("No delivery and no client request in the last {n} week.",
+                        "No delivery and no client request in the last {n} weeks.", TREND_WEEKS).format(n=TREND_WEEKS)
+        parts.append(f'<p class="empty">{esc(none)}</p>')
     else:
         parts.append(f'<figure style="margin:0">{trend_svg(dl, rp, d)}</figure>')
     parts.append("</section>")
-    parts.append(f"<footer>Agency Pulse weekly digest, generated {d.when(pd.Timestamp.now(tz=as_of.tz))} "
-                 f"({esc(str(as_of.tz))}). "
-                 "Hover a bar or a point for its details. Definitions: the metric dictionary (docs/metrics.md)."
-                 "</footer></body></html>")
+    parts.append("<footer>" + _("Agency Pulse weekly digest, generated {when} ({tz}). Hover a bar or a point for its "
+                                "details. Definitions: the metric dictionary (docs/metrics.md).").format(
+        when=d.when(pd.Timestamp.now(tz=as_of.tz)), tz=tz) + "</footer></body></html>")
     return "\n".join(p for p in parts if p)
 
 

@@ -15,6 +15,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pandas as pd
+from babel.numbers import format_decimal
+
+from lang import N_, _, locale, ngettext
 
 __all__ = [
     "DATE_FORMATS",
@@ -52,10 +55,10 @@ class Quantity:
 
 QUANTITIES: dict[str, Quantity] = {q.name: q for q in (
     Quantity("int", 0),
-    Quantity("pct", 0, "%", 100.0, change_unit="pts"),
-    Quantity("hours", 1, "h", change_unit="h"),  # business hours: headers and tooltips say so
-    Quantity("days", 0, "wd", change_unit="wd"),  # working days: a duration (overdue, waiting)
-    Quantity("shift", 0, "wd", change_unit="wd", signed=True),  # working days a date moved: "+2 wd", "-1 wd"
+    Quantity("pct", 0, "%", 100.0, change_unit=N_("pts")),
+    Quantity("hours", 1, N_("h"), change_unit=N_("h")),  # business hours: headers and tooltips say so
+    Quantity("days", 0, N_("wd"), change_unit=N_("wd")),  # working days: a duration (overdue, waiting)
+    Quantity("shift", 0, N_("wd"), change_unit=N_("wd"), signed=True),  # a date moved: "+2 wd", "-1 wd"
     Quantity("score", 0),
     Quantity("float", 1),
 )}
@@ -75,20 +78,39 @@ def small_sample(metric: Any, values: dict[str, Any]) -> bool:
     return bool(metric.base) and metric.format in ("pct", "score") and too_few(values.get(metric.base))
 
 
-# The singular of each word a base counts in (English; plural rules come with the translations).
-_SINGULAR = {"deliverables": "deliverable", "threads": "thread", "clients": "client", "responses": "response",
-             "requests": "request", "rounds": "round", "people": "person", "moves": "move", "syncs": "sync"}
+# A base as a tile writes it, with the plural form of each language ("3 responses", "3 ответа").
+_COUNTS = {
+    "deliverables": lambda n: ngettext("{n} deliverable", "{n} deliverables", n),
+    "threads": lambda n: ngettext("{n} thread", "{n} threads", n),
+    "clients": lambda n: ngettext("{n} client", "{n} clients", n),
+    "responses": lambda n: ngettext("{n} response", "{n} responses", n),
+    "requests": lambda n: ngettext("{n} request", "{n} requests", n),
+    "rounds": lambda n: ngettext("{n} round", "{n} rounds", n),
+    "approved": lambda n: ngettext("{n} approved", "{n} approved", n),
+    "people": lambda n: ngettext("{n} person", "{n} people", n),
+    "moves": lambda n: ngettext("{n} move", "{n} moves", n),
+    "syncs": lambda n: ngettext("{n} sync", "{n} syncs", n),
+}
+_TOO_FEW = {
+    "deliverables": N_("too few deliverables to compare"),
+    "responses": N_("too few responses to compare"),
+    "requests": N_("too few requests to compare"),
+    "approved": N_("too few approvals to compare"),
+}
 
 
 def count_of(n: Any, noun: str) -> str:
-    """A base as a tile writes it: "3 responses", "1 client"."""
+    """A base as a tile writes it: "3 responses", "1 client" (and "3 ответа", "1 клиент")."""
     k = 0 if is_missing(n) else int(n)
-    return f"{k:,} {_SINGULAR.get(noun, noun) if k == 1 else noun}"
+    shown = _number(k, 0)
+    if noun in _COUNTS:
+        return _COUNTS[noun](k).format(n=shown)
+    return f"{shown} {noun}"
 
 
 def too_few_text(noun: str) -> str:
     """The change line of a tile whose base is below MIN_BASE."""
-    return f"too few {noun} to compare"
+    return _(_TOO_FEW.get(noun, N_("too few to compare")))
 
 
 def is_missing(value: Any) -> bool:
@@ -101,13 +123,17 @@ def show(value: Any, fmt: str) -> str:
         return MISSING
     q = QUANTITIES[fmt]
     v = _half_up(float(value) * q.scale, q.decimals) + 0.0  # never "-0"
-    if q.signed:
-        text = f"{v:+.{q.decimals}f}"
-    else:
-        text = f"{v:,.{q.decimals}f}"
+    text = _number(v, q.decimals, signed=q.signed, grouped=not q.signed)
     if q.unit == "%":
         return text + "%"
-    return f"{text} {q.unit}" if q.unit else text
+    return f"{text} {_(q.unit)}" if q.unit else text
+
+
+def _number(v: float, decimals: int, signed: bool = False, grouped: bool = True) -> str:
+    """A number as this run's language writes it (Babel): 1,234.5 in English, 1 234,5 in Russian."""
+    body = ("#,##0" if grouped else "0") + ("." + "0" * decimals if decimals else "")
+    pattern = f"+{body};-{body}" if signed else body
+    return format_decimal(v, format=pattern, locale=locale())
 
 
 def rounded(value: Any, fmt: str) -> float | None:
@@ -129,7 +155,7 @@ def table_format(fmt: str) -> str:
     number = f"%{'+' if q.signed else ''}.{q.decimals}f"
     if q.unit == "%":
         return number + "%%"
-    return f"{number} {q.unit}" if q.unit else number
+    return f"{number} {_(q.unit)}" if q.unit else number
 
 
 def change(now: Any, prev: Any, fmt: str) -> str | None:
@@ -138,11 +164,11 @@ def change(now: Any, prev: Any, fmt: str) -> str | None:
         return None
     q = QUANTITIES[fmt]
     d = _half_up((float(now) - float(prev)) * q.scale, q.decimals) + 0.0
-    text = f"{d:+,.{q.decimals}f}"
-    return f"{text} {q.change_unit}" if q.change_unit else text
+    text = _number(d, q.decimals, signed=True)
+    return f"{text} {_(q.change_unit)}" if q.change_unit else text
 
 
-NO_CHANGE = "no change"
+NO_CHANGE = N_("no change")  # compared untranslated; shown through _()
 
 
 def tile_change(now: Any, prev: Any, fmt: str) -> str | None:

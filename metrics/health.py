@@ -46,6 +46,11 @@ by the two thresholds of `[health]` in pulse.toml (defaults 60 and 80): `at_risk
 `at_risk_below`, `healthy` from `healthy_from` up, `watch` in between; no score (no data)
 has no band. `band()` decides it and BAND_COLORS colours it, for the dashboard
 (views/common.HEALTH_COLORS is this map) and the digest alike.
+
+**Words.** SIGNAL_LABELS, SIGNAL_DEFINITIONS, BAND_LABELS and NO_MAIN_ISSUE are English
+msgids (the docs read them as they are); what this module produces for a screen is in the
+run's language: `main_issue_label`, the reasons, `band_label()`, `band_legend()`,
+`signal_label()` and `signal_definition()`. The boards are cached per language.
 """
 
 from __future__ import annotations
@@ -57,7 +62,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+import lang
 from data.marts import CLIENTS_SQL
+from lang import N_, _, ngettext
 from metrics.cache import per_load
 from metrics.catalogue import family, run_over
 from metrics.context import Context, Filters, apply_filters, client_filter_sql, memo, snapshot
@@ -84,33 +91,36 @@ __all__ = [
     "lowest",
     "score_clients",
     "score_text",
+    "signal_definition",
+    "signal_label",
     "signal_scores",
     "voices_score",
 ]
 
 HEALTH_WINDOW_DAYS = 90
 SIGNALS: tuple[str, ...] = ("delivery", "responsiveness", "approvals", "feedback", "voices")
-SIGNAL_LABELS: dict[str, str] = {
-    "delivery": "Delivery",
-    "responsiveness": "Responsiveness",
-    "approvals": "Approvals",
-    "feedback": "Feedback",
-    "voices": "Single point of contact",
+SIGNAL_LABELS: dict[str, str] = {  # English msgids: signal_label() translates
+    "delivery": N_("Delivery"),
+    "responsiveness": N_("Responsiveness"),
+    "approvals": N_("Approvals"),
+    "feedback": N_("Feedback"),
+    "voices": N_("Single point of contact"),
 }
 # What each signal measures, in a director's words (tooltips, the docs).
-SIGNAL_DEFINITIONS: dict[str, str] = {
-    "delivery": "On-time share of the deliverables delivered in the health window plus those overdue now.",
-    "responsiveness": "100 × (1 − SLA breach rate) over the client requests opened in the health window.",
-    "approvals": "Share of approval rounds (answered in the window or pending) within the client's deadline.",
-    "feedback": "Average feedback score on a 0–100 axis over the health window.",
-    "voices": "100 with up to 2 agency people writing to the client, 20 points less per extra person.",
+SIGNAL_DEFINITIONS: dict[str, str] = {  # English msgids: signal_definition() translates
+    "delivery": N_("On-time share of the deliverables delivered in the health window plus those overdue now."),
+    "responsiveness": N_("100 × (1 − SLA breach rate) over the client requests opened in the health window."),
+    "approvals": N_("Share of approval rounds (answered in the window or pending) within the client's deadline."),
+    "feedback": N_("Average feedback score on a 0–100 axis over the health window."),
+    "voices": N_("100 with up to 2 agency people writing to the client, 20 points less per extra person."),
 }
-NO_MAIN_ISSUE = "No points lost"
+NO_MAIN_ISSUE = N_("No points lost")
 
 # The score bands, worst first, and their one colour each (None: no score, no data). Contrast on
 # white: red 5.5:1, amber 3.0:1, green 4.4:1, grey 3.3:1; the legends name the bands too.
 BANDS: tuple[str, ...] = ("at_risk", "watch", "healthy")
-BAND_LABELS: dict[str | None, str] = {"at_risk": "At risk", "watch": "Watch", "healthy": "Healthy", None: "No data"}
+BAND_LABELS: dict[str | None, str] = {"at_risk": N_("At risk"), "watch": N_("Watch"), "healthy": N_("Healthy"),
+                                      None: N_("No data")}  # English msgids: band_label() translates
 BAND_COLORS: dict[str | None, str] = {"at_risk": "#c92a2a", "watch": "#e67700", "healthy": "#2b8a3e",
                                       None: "#868e96"}
 IDEAL_VOICES = 2  # up to this many agency voices per client costs nothing
@@ -159,16 +169,27 @@ def score_text(score: float | None, thresholds: Thresholds) -> str:
 
 
 def band_label(name: str | None) -> str:
-    """"At risk", "Watch", "Healthy", or "No data" for None."""
-    return BAND_LABELS[name]
+    """"At risk", "Watch", "Healthy", or "No data" for None, in this run's language."""
+    return _(BAND_LABELS[name])
 
 
 def band_legend(thresholds: Thresholds) -> dict[str, str]:
     """Each band's label with its range, worst first, for a chart's legend ("At risk (< 60)")."""
     below, healthy = _limits(thresholds)
-    return {"at_risk": f"{BAND_LABELS['at_risk']} (< {below:g})",
-            "watch": f"{BAND_LABELS['watch']} ({below:g}–{healthy:g})",
-            "healthy": f"{BAND_LABELS['healthy']} (≥ {healthy:g})"}
+    return {"at_risk": _("{band} (< {below})").format(band=band_label("at_risk"), below=f"{below:g}"),
+            "watch": _("{band} ({below}–{healthy})").format(band=band_label("watch"), below=f"{below:g}",
+                                                           healthy=f"{healthy:g}"),
+            "healthy": _("{band} (≥ {healthy})").format(band=band_label("healthy"), healthy=f"{healthy:g}")}
+
+
+def signal_label(signal: str) -> str:
+    """A signal's label in this run's language ("Delivery", "Single point of contact")."""
+    return _(SIGNAL_LABELS[signal])
+
+
+def signal_definition(signal: str) -> str:
+    """What a signal measures, in this run's language (a tooltip)."""
+    return _(SIGNAL_DEFINITIONS[signal])
 
 
 def voices_score(agency_voices: float | None) -> float:
@@ -219,7 +240,8 @@ def score_clients(signals: pd.DataFrame, weights: dict[str, float]) -> pd.DataFr
     most = most_lost[np.arange(n), first_max]
     out["main_issue"] = pd.Series(np.where(most > _EPS, np.array(SIGNALS, dtype=object)[first_max], None),
                                   index=out.index, dtype=object)
-    out["main_issue_label"] = out["main_issue"].map(SIGNAL_LABELS).fillna(NO_MAIN_ISSUE).astype(object)
+    out["main_issue_label"] = out["main_issue"].map({s: signal_label(s) for s in SIGNALS}).fillna(
+        _(NO_MAIN_ISSUE)).astype(object)
     return out
 
 
@@ -233,8 +255,9 @@ def health_context(ctx: Context) -> Context:
                        filters=Filters(clients=f.clients, account_managers=f.account_managers, tiers=f.tiers))
 
 
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
+def _window() -> str:
+    """The health window as the reasons name it: "the last 90 days"."""
+    return ngettext("the last {n} day", "the last {n} days", HEALTH_WINDOW_DAYS).format(n=HEALTH_WINDOW_DAYS)
 
 
 # Per signal: the family mart it reads, the catalogue metrics it needs and any extra
@@ -294,17 +317,22 @@ def _delivery(r: dict[str, Any]) -> tuple[float, str] | None:
     if base == 0:
         return None
     return (100.0 * (delivered - late) / base,
-            f"{late + overdue} of {_plural(base, 'deliverable')} late or overdue "
-            f"({late} delivered late in the last {HEALTH_WINDOW_DAYS} days, {overdue} overdue now)")
+            ngettext("{bad} of {n} deliverable late or overdue ({late} delivered late in {window}, {overdue} "
+                     "overdue now)",
+                     "{bad} of {n} deliverables late or overdue ({late} delivered late in {window}, {overdue} "
+                     "overdue now)", base).format(bad=late + overdue, n=base, late=late, window=_window(),
+                                                  overdue=overdue))
 
 
 def _responsiveness(r: dict[str, Any]) -> tuple[float, str] | None:
     rate = r["sla_breach_rate"]
     if rate is None or pd.isna(rate):
         return None
+    counted = _count(r["n_counted"])
     return (100.0 * (1.0 - float(rate)),
-            f"{_count(r['n_breached'])} of {_plural(_count(r['n_counted']), 'client request')} "
-            f"answered past the reply SLA or still waiting past it")
+            ngettext("{bad} of {n} client request answered past the reply SLA or still waiting past it",
+                     "{bad} of {n} client requests answered past the reply SLA or still waiting past it",
+                     counted).format(bad=_count(r["n_breached"]), n=counted))
 
 
 def _approvals(r: dict[str, Any]) -> tuple[float, str] | None:
@@ -314,17 +342,22 @@ def _approvals(r: dict[str, Any]) -> tuple[float, str] | None:
     if base == 0:
         return None
     return (100.0 * (base - late - overdue) / base,
-            f"{late + overdue} of {_plural(base, 'approval round')} past the client's deadline "
-            f"({late} answered late, {overdue} pending overdue)")
+            ngettext("{bad} of {n} approval round past the client's deadline ({late} answered late, {overdue} "
+                     "pending overdue)",
+                     "{bad} of {n} approval rounds past the client's deadline ({late} answered late, {overdue} "
+                     "pending overdue)", base).format(bad=late + overdue, n=base, late=late, overdue=overdue))
 
 
 def _feedback(r: dict[str, Any]) -> tuple[float, str] | None:
     score = r["avg_normalized_score"]
     if _count(r["responses"]) == 0 or score is None or pd.isna(score):
         return None
+    n, bad = _count(r["responses"]), _count(r["detractors"])
+    detractors = ngettext("{n} detractor", "{n} detractors", bad).format(n=bad)
     return (float(score),
-            f"average score {float(score):.0f}/100 over {_plural(_count(r['responses']), 'response')} "
-            f"({_plural(_count(r['detractors']), 'detractor')})")
+            ngettext("average score {score}/100 over {n} response ({detractors})",
+                     "average score {score}/100 over {n} responses ({detractors})", n).format(
+                score=f"{float(score):.0f}", n=n, detractors=detractors))
 
 
 def _voices(r: dict[str, Any]) -> tuple[float, str] | None:
@@ -332,17 +365,22 @@ def _voices(r: dict[str, Any]) -> tuple[float, str] | None:
     if n <= 0:
         return None
     who = r["agency_senders"] or ""
-    return (voices_score(n),
-            f"{_plural(n, 'agency person', 'agency people')} wrote to the client"
-            f"{': ' + who if who else ''} (up to {IDEAL_VOICES} is ideal)")
+    if who:
+        text = ngettext("{n} agency person wrote to the client: {who} (up to {ideal} is ideal)",
+                        "{n} agency people wrote to the client: {who} (up to {ideal} is ideal)", n)
+    else:
+        text = ngettext("{n} agency person wrote to the client (up to {ideal} is ideal)",
+                        "{n} agency people wrote to the client (up to {ideal} is ideal)", n)
+    return voices_score(n), text.format(n=n, who=who, ideal=IDEAL_VOICES)
 
 
+# A signal's reason without data; {window} is "the last 90 days" (_window()).
 _NO_DATA = {
-    "delivery": f"no deliverable delivered in the last {HEALTH_WINDOW_DAYS} days and none overdue",
-    "responsiveness": f"no client request in the last {HEALTH_WINDOW_DAYS} days answered or past the reply SLA",
-    "approvals": f"no approval round answered in the last {HEALTH_WINDOW_DAYS} days or pending",
-    "feedback": f"no feedback response in the last {HEALTH_WINDOW_DAYS} days",
-    "voices": f"no agency message to the client in the last {HEALTH_WINDOW_DAYS} days",
+    "delivery": N_("no deliverable delivered in {window} and none overdue"),
+    "responsiveness": N_("no client request in {window} answered or past the reply SLA"),
+    "approvals": N_("no approval round answered in {window} or pending"),
+    "feedback": N_("no feedback response in {window}"),
+    "voices": N_("no agency message to the client in {window}"),
 }
 _SIGNAL_FUNCS = {"delivery": _delivery, "responsiveness": _responsiveness, "approvals": _approvals,
                  "feedback": _feedback, "voices": _voices}
@@ -359,8 +397,9 @@ def signal_scores(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
                         for k in ("client_id", "client_name", "account_manager", "tier")})
     for s in SIGNALS:
         found = [_SIGNAL_FUNCS[s](r) for r in rows]
+        none = _(_NO_DATA[s]).format(window=_window())
         out[s] = np.array([np.nan if x is None else x[0] for x in found], dtype="float64")
-        out[f"{s}_reason"] = pd.Series([_NO_DATA[s] if x is None else x[1] for x in found], dtype=object)
+        out[f"{s}_reason"] = pd.Series([none if x is None else x[1] for x in found], dtype=object)
     return out
 
 
@@ -385,7 +424,8 @@ def client_health(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     """
     f = ctx.filters
     with snapshot(con) as snap:  # the key and the scores read one load
-        key = (__name__, "client_health", snap.version, repr(ctx.settings), ctx.as_of.value)
+        # The labels and reasons are written in the run's language: one board per language.
+        key = (__name__, "client_health", snap.version, repr(ctx.settings), ctx.as_of.value, lang.current())
         board = memo(key, lambda: _score_all(snap, ctx.shifted(filters=Filters())))
     if not f.active:
         return board.copy(deep=False)  # the cached board stays as built whatever the caller does
@@ -397,7 +437,7 @@ def _score_all(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
     sig = signal_scores(con, ctx)
     scored = score_clients(sig, ctx.settings.health_weights)
     main = scored["main_issue"].to_numpy(dtype=object)
-    reason = np.full(len(scored), "no signal lost any points", dtype=object)
+    reason = np.full(len(scored), _("no signal lost any points"), dtype=object)
     for s in SIGNALS:
         pick = main == s
         reason[pick] = scored[f"{s}_reason"].to_numpy(dtype=object)[pick]
@@ -426,8 +466,8 @@ def lowest(con: duckdb.DuckDBPyConnection, ctx: Context, n: int) -> pd.DataFrame
 
 @per_load
 def health_breakdown(con: duckdb.DuckDBPyConnection, ctx: Context, client_id: str) -> pd.DataFrame:
-    """One row per signal for one client: signal, label, weight (as configured),
-    effective_weight, score, points_lost, reason. Empty when the client is unknown."""
+    """One row per signal for one client: signal, label (in the run's language), weight (as
+    configured), effective_weight, score, points_lost, reason. Empty when the client is unknown."""
     cols = ["signal", "label", "weight", "effective_weight", "score", "points_lost", "reason"]
     one = client_health(con, ctx.shifted(filters=Filters(clients=(client_id,))))
     if one.empty:
@@ -437,7 +477,7 @@ def health_breakdown(con: duckdb.DuckDBPyConnection, ctx: Context, client_id: st
     return pd.DataFrame(
         [{
             "signal": s,
-            "label": SIGNAL_LABELS[s],
+            "label": signal_label(s),
             "weight": float(weights.get(s, 0.0)),
             "effective_weight": row[f"{s}_weight"],
             "score": row[f"{s}_score"],

@@ -31,6 +31,7 @@ import pandas as pd
 
 from data.history import TAB_OF_KIND, TABLES
 from data.marts import CLIENTS_SQL, PROJECTS_SQL
+from lang import N_
 from metrics.cache import per_load
 from metrics.catalogue import summarize, summary_record
 from metrics.context import Context, cached_base, cached_mart, frame_from, query_arrow, snapshot
@@ -222,7 +223,8 @@ def deliverable_timeline(con: duckdb.DuckDBPyConnection, ctx: Context, deliverab
     `changed before the history` row when the first recorded due date already differs from it,
     every recorded `moved` (on the move's agency-local date, to its new due date, days_moved in
     working days, slip cause), then `delivered` (on its delivered_date) or `open` (due now).
-    Columns: event, on (date or NaT), due_date (the due date from then on), days_moved, slip_cause."""
+    Columns: event, on (date or NaT), due_date (the due date from then on), days_moved, slip_cause.
+    The events stay English (marked N_): a page shows them through _()."""
     moves = deadline_moves(con, ctx.shifted(filters=type(ctx.filters)()))
     moves = moves[moves["deliverable_key"] == deliverable_key]
     names = _names(con, ctx)
@@ -231,20 +233,21 @@ def deliverable_timeline(con: duckdb.DuckDBPyConnection, ctx: Context, deliverab
     baseline = info["baseline_due"].iloc[0] if len(info) else pd.NaT
     first_due = moves["old_due_date"].iloc[0] if len(moves) else (info["due_date"].iloc[0] if len(info) else pd.NaT)
     if pd.notna(baseline):
-        rows.append({"event": "first agreed", "on": pd.NaT, "due_date": baseline, "days_moved": np.nan,
+        rows.append({"event": N_("first agreed"), "on": pd.NaT, "due_date": baseline, "days_moved": np.nan,
                      "slip_cause": None})
     if pd.notna(first_due) and (pd.isna(baseline) or first_due != baseline):
         before = (float(ctx.calendar.working_days(pd.Series([baseline]), pd.Series([first_due]))[0])
                   if pd.notna(baseline) else np.nan)
-        rows.append({"event": "changed before the history" if len(moves) else "changed (not recorded)",
+        rows.append({"event": N_("changed before the history") if len(moves) else N_("changed (not recorded)"),
                      "on": pd.NaT, "due_date": first_due, "days_moved": before,
                      "slip_cause": None})
     for r in moves.itertuples(index=False):
-        rows.append({"event": "moved", "on": r.period_date, "due_date": r.new_due_date, "days_moved": r.days_moved,
+        rows.append({"event": N_("moved"), "on": r.period_date, "due_date": r.new_due_date, "days_moved": r.days_moved,
                      "slip_cause": None if pd.isna(r.slip_cause) else r.slip_cause})
     if len(info):
         done = info["delivered_date"].iloc[0]
-        rows.append({"event": "delivered" if pd.notna(done) else "open", "on": done if pd.notna(done) else pd.NaT,
+        rows.append({"event": N_("delivered") if pd.notna(done) else N_("open"),
+                     "on": done if pd.notna(done) else pd.NaT,
                      "due_date": info["due_date"].iloc[0], "days_moved": np.nan, "slip_cause": None})
     out = pd.DataFrame(rows, columns=TIMELINE_COLUMNS)
     for c in ("on", "due_date"):

@@ -19,8 +19,8 @@ to leave, well before a late delivery or a bad score says so. For every **active
 
 Like health, this is a property of the client: only the client-level filters (client,
 account manager, tier) choose the clients; project, department and channel filters do not
-change whether a client has gone quiet. Every client is computed once per as_of (and load
-and settings); the filters then pick rows.
+change whether a client has gone quiet. Every client is computed once per as_of (and load,
+settings and language: `quiet_reason` is written in the run's language); the filters then pick rows.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+import lang
+from lang import _, ngettext
 from metrics.cache import per_load
 from metrics.context import Context, Filters, apply_filters, memo, query_arrow, snapshot
 
@@ -65,7 +67,7 @@ ORDER BY c.code, m.sent_at, m.message_id
 
 
 def quiet_reason(quiet_days: Any, is_quiet: Any, from_start: bool = False) -> str | None:
-    """The one line a director reads for a quiet client (None when it is not quiet).
+    """The one line a director reads for a quiet client (None when it is not quiet), in the run's language.
 
     "Gone quiet: no message either way for 14 working days", or "… in the 12 working days
     since its start date" when it never wrote, or "Gone quiet: no message on record".
@@ -73,12 +75,13 @@ def quiet_reason(quiet_days: Any, is_quiet: Any, from_start: bool = False) -> st
     if not bool(is_quiet):
         return None
     if quiet_days is None or pd.isna(quiet_days):
-        return "Gone quiet: no message on record"
+        return _("Gone quiet: no message on record")
     n = int(quiet_days)
-    days = f"{n} working day{'' if n == 1 else 's'}"
     if from_start:
-        return f"Gone quiet: no message either way in the {days} since its start date"
-    return f"Gone quiet: no message either way for {days}"
+        return ngettext("Gone quiet: no message either way in the {n} working day since its start date",
+                        "Gone quiet: no message either way in the {n} working days since its start date", n).format(n=n)
+    return ngettext("Gone quiet: no message either way for {n} working day",
+                    "Gone quiet: no message either way for {n} working days", n).format(n=n)
 
 
 def _base(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -93,9 +96,10 @@ def _base(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _board(con: duckdb.DuckDBPyConnection, ctx: Context) -> pd.DataFrame:
-    """Every active client at as_of, unfiltered, quiet first (built once per load, settings and as_of)."""
+    """Every active client at as_of, unfiltered, quiet first (built once per load, settings, as_of and
+    language: the reasons are sentences)."""
     with snapshot(con) as snap:  # the key and the rows read one load
-        key = (__name__, "board", snap.version, repr(ctx.settings), ctx.as_of.value)
+        key = (__name__, "board", snap.version, repr(ctx.settings), ctx.as_of.value, lang.current())
         return memo(key, lambda: _build(snap, ctx))
 
 

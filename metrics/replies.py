@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from data.marts import CLIENTS_SQL
+from lang import N_
 from metrics import materialized
 from metrics.cache import per_load
 from metrics.catalogue import summarize, summary_record, weekly
@@ -60,8 +61,9 @@ SIDES: tuple[str, ...] = ("agency", "client")
 # Open episodes by business hours waited; "d" is one working window (calendar.daily_hours).
 # How long an open thread has waited, in business time: a working day is the working window
 # (9 business hours by default), so the buckets follow it rather than the clock's 24 hours.
-AGE_BUCKETS: tuple[str, ...] = ("under 4 h", "4 h to 1 working day", "1–2 working days", "2–5 working days",
-                                "5+ working days")
+# The mart stores these English labels (in this order); a page shows them through _().
+AGE_BUCKETS: tuple[str, ...] = (N_("under 4 h"), N_("4 h to 1 working day"), N_("1–2 working days"),
+                                N_("2–5 working days"), N_("5+ working days"))
 
 EPISODE_COLUMNS: tuple[str, ...] = (
     "episode_id", "side", "thread_id", "opened_by", "opened_at", "answered_at", "answered_by", "is_open",

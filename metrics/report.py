@@ -3,7 +3,7 @@
 
 The JSON is exactly SPEC §9's shape (numbers rounded to 2 decimals, rates as fractions
 0–1, null where undefined); without --json the same numbers come as text that pastes
-into a weekly email.
+into a weekly email, written in the run's language (the JSON's keys stay English).
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ import pandas as pd
 
 from data import store
 from data.settings import Settings, SettingsError, load_settings
-from metrics.catalogue import metric, summarize, summary_records
+from lang import _
+from metrics.catalogue import label, metric, summarize, summary_records
 from metrics.context import Context, client_names, parse_as_of, snapshot
-from metrics.families import FAMILIES, family_marts
+from metrics.families import family_marts, family_title
 from metrics.formats import plain
 from metrics.health import client_health
 from metrics.history import recorded_syncs
@@ -95,7 +96,7 @@ def _build_report(con: duckdb.DuckDBPyConnection, ctx: Context) -> dict[str, Any
     rows = []
     for rec in per_client.to_dict("records"):
         row: dict[str, Any] = {"client_id": rec["client_id"], "client_name": rec["client_name"]}
-        for key, (_, name) in CLIENT_KEYS.items():
+        for key, (_family, name) in CLIENT_KEYS.items():
             fmt = metric(name).format
             value = rec.get(name)
             if fmt == "int" and (value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))):
@@ -115,21 +116,23 @@ def default_as_of(con: duckdb.DuckDBPyConnection) -> str | None:
 
 
 def text_report(rep: dict[str, Any]) -> str:
-    """The same numbers as the JSON, laid out for a weekly email."""
-    lines = [f"Agency Pulse — week {rep['period']['start']} to {rep['period']['end']} (as of {rep['as_of']})", ""]
+    """The same numbers as the JSON, laid out for a weekly email, in the run's language."""
+    lines = [_("Agency Pulse — week {start} to {end} (as of {as_of})").format(
+        start=rep["period"]["start"], end=rep["period"]["end"], as_of=rep["as_of"]), ""]
     for fam, keys in SUMMARY_KEYS.items():
-        lines.append(FAMILIES[fam].title)
+        lines.append(family_title(fam))
         for k in keys:
-            m = metric(k)
-            lines.append(f"  {m.label:<28} {m.fmt(rep[fam][k]):>10}")
+            lines.append(f"  {label(k):<28} {metric(k).fmt(rep[fam][k]):>10}")
         lines.append("")
-    lines.append(FAMILIES["history"].title)
+    lines.append(family_title("history"))
     for k in HISTORY_KEYS:
-        lines.append(f"  {metric(k).label:<28} {metric(k).fmt(rep['history'][k]):>10}")
+        lines.append(f"  {label(k):<28} {metric(k).fmt(rep['history'][k]):>10}")
     lines.append("")
-    lines.append("Clients (lowest health first)")
+    lines.append(_("Clients (lowest health first)"))
     ranked = sorted(rep["clients"], key=lambda c: (c["health_score"] is None, c["health_score"] or 0))
-    lines.append(f"  {'client':<28} {'health':>6} {'waiting':>8} {'overdue':>8} {'pending':>8} {'NPS':>6}")
+    # The table's column heads, one word each (the email is read in a fixed-width font).
+    heads = [_("client"), _("health"), _("waiting"), _("overdue"), _("pending"), _("NPS")]
+    lines.append(f"  {heads[0]:<28} {heads[1]:>6} {heads[2]:>8} {heads[3]:>8} {heads[4]:>8} {heads[5]:>6}")
     for c in ranked:
         lines.append(
             f"  {c['client_name'][:28]:<28} {metric('health_score').fmt(c['health_score']):>6} "

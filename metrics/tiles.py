@@ -8,6 +8,8 @@ this one rule, so a small sample reads "too few responses to compare" in both:
 - the change is against the previous period (formats.tile_change);
 - a rate or a score over fewer than formats.MIN_BASE cases keeps its value and base but
   gets no colour and no arrow: its change line says "too few … to compare".
+
+A Tile is ready to show: its label, change and description are in the run's language.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from lang import N_, _
 from metrics import formats
 from metrics.catalogue import metric
 
@@ -32,22 +35,30 @@ class Tile:
     description: str  # the tooltip: the metric's definition and what the change compares
 
 
+# What a tile's change compares, added to its definition.
+_FLOW_NOTE = N_("Change: against the previous period of the same length.")
+_LEVEL_NOTE = N_("Change: against the same moment one period earlier.")
+
+
 def tile(name: str, now: dict[str, Any], prev: dict[str, Any] | None = None) -> Tile:
-    """The tile of catalogue metric `name` from this period's and the previous period's values."""
+    """The tile of catalogue metric `name` from this period's and the previous period's values,
+    in the run's language."""
     m = metric(name)
     value = now.get(name)
-    label = m.label + (", business h" if m.format == "hours" else "")
+    label = _("{label}, business h").format(label=_(m.label)) if m.format == "hours" else _(m.label)
     if m.base:
         label += f" · {formats.count_of(now.get(m.base), metric(m.base).unit)}"
     change = formats.tile_change(value, prev.get(name), m.format) if prev is not None else None
     better = None if change in (None, formats.NO_CHANGE) else m.better
     note = ""
     if change is not None:
-        note = (" Change: against the previous period of the same length." if m.flow
-                else " Change: against the same moment one period earlier.")
+        note = " " + _(_FLOW_NOTE if m.flow else _LEVEL_NOTE)
     arrow = change not in (None, formats.NO_CHANGE)
+    if change == formats.NO_CHANGE:
+        change = _(formats.NO_CHANGE)
     if formats.small_sample(m, now):
         noun = metric(m.base).unit
         change, better, arrow = formats.too_few_text(noun), None, False
-        note = f" Fewer than {formats.MIN_BASE} {noun}: too few to call it good or bad, so no colour and no arrow."
-    return Tile(name, label, m.fmt(value), change, better, arrow, m.description + note)
+        note = " " + _("Fewer than {count}: too few to call it good or bad, so no colour and no arrow.").format(
+            count=formats.count_of(formats.MIN_BASE, noun))
+    return Tile(name, label, m.fmt(value), change, better, arrow, _(m.description) + note)

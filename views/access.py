@@ -26,6 +26,7 @@ from typing import Any
 import streamlit as st
 
 from data.settings import Settings, is_sample_source
+from lang import _
 
 # scrypt cost: 16 MiB of memory and ~50 ms per guess; stored with the hash, so it can change.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
@@ -65,14 +66,17 @@ def parse_hash(stored: str) -> tuple[int, int, int, bytes, bytes]:
     """(n, r, p, salt, hash) from a stored line; ValueError naming what is wrong."""
     parts = str(stored).strip().split("$")
     if len(parts) != 6 or parts[0] != "scrypt":
-        raise ValueError(f"password_hash must look like scrypt$n$r$p$salt$hash (make one with {HASH_COMMAND})")
+        raise ValueError(_("password_hash must look like scrypt$n$r$p$salt$hash (make one with {command})").format(
+            command=HASH_COMMAND))
     try:
         n, r, p = (int(x) for x in parts[1:4])
         salt, digest = base64.b64decode(parts[4], validate=True), base64.b64decode(parts[5], validate=True)
     except ValueError:
-        raise ValueError(f"password_hash is damaged (make a new one with {HASH_COMMAND})") from None
+        raise ValueError(_("password_hash is damaged (make a new one with {command})").format(
+            command=HASH_COMMAND)) from None
     if n < 2 or n & (n - 1) or n > 2**20 or not 1 <= r <= 32 or not 1 <= p <= 16 or not salt or not digest:
-        raise ValueError(f"password_hash has unusable scrypt parameters (make a new one with {HASH_COMMAND})")
+        raise ValueError(_("password_hash has unusable scrypt parameters (make a new one with {command})").format(
+            command=HASH_COMMAND))
     return n, r, p, salt, digest
 
 
@@ -151,30 +155,35 @@ def gate(settings: Settings) -> None:
     elif stored:
         _password_gate(stored)
     elif is_live(settings):
-        st.warning(
+        st.warning(_(
             "**This dashboard is open to anyone who can reach it.** It shows your agency's live data and no "
             "sign-in is configured. Add OIDC sign-in (`[auth]` in `.streamlit/secrets.toml` plus "
             "`[access] allowed_emails` / `allowed_domains` in `pulse.toml`) or a shared password "
-            f"(`[access] password_hash` in secrets, made with `{HASH_COMMAND}`): see README, "
-            "\"Deploying for your agency\".", icon=":material/lock_open:")
+            "(`[access] password_hash` in secrets, made with `{command}`): see README, "
+            "\"Deploying for your agency\".").format(command=HASH_COMMAND), icon=":material/lock_open:")
 
 
 def _oidc_gate(settings: Settings) -> None:
     user = current_user()
     if not user.get("is_logged_in"):
         st.title("Agency Pulse")
-        st.write("Sign in with your work account to open the dashboard.")
-        st.button("Log in", type="primary", icon=":material/login:", on_click=st.login, key="access_login")
+        st.write(_("Sign in with your work account to open the dashboard."))
+        st.button(_("Log in"), type="primary", icon=":material/login:", on_click=st.login, key="access_login")
         st.stop()
     email = str(user.get("email") or "")
     verified = user.get("email_verified", True) is not False  # a provider that says "unverified" is refused
     if verified and email_allowed(email, settings):
         return
     st.title("Agency Pulse")
-    who = f"`{email}`" if email else "This account (it has no e-mail address)"
-    st.error(f"{who} is not allowed to open this dashboard. Ask whoever runs it to add your e-mail or your "
-             "domain to its allowlist, or log out and sign in with your work account.", icon=":material/block:")
-    st.button("Log out", icon=":material/logout:", on_click=st.logout, key="access_logout")
+    if email:
+        refused = _("`{email}` is not allowed to open this dashboard. Ask whoever runs it to add your e-mail or your "
+                    "domain to its allowlist, or log out and sign in with your work account.").format(email=email)
+    else:
+        refused = _("This account (it has no e-mail address) is not allowed to open this dashboard. Ask whoever "
+                    "runs it to add your e-mail or your domain to its allowlist, or log out and sign in with your "
+                    "work account.")
+    st.error(refused, icon=":material/block:")
+    st.button(_("Log out"), icon=":material/logout:", on_click=st.logout, key="access_logout")
     st.stop()
 
 
@@ -185,11 +194,11 @@ def _password_gate(stored: str) -> None:
     try:
         parse_hash(stored)
     except ValueError as exc:  # fail closed: a broken hash never means "open"
-        st.error(f"Sign-in is misconfigured: `[access]` {exc}.", icon=":material/key_off:")
+        st.error(_("Sign-in is misconfigured: `[access]` {problem}.").format(problem=exc), icon=":material/key_off:")
         st.stop()
     with st.form("access_password"):
-        password = st.text_input("Password", type="password", key="access_password_input")
-        submitted = st.form_submit_button("Open the dashboard", type="primary")
+        password = st.text_input(_("Password"), type="password", key="access_password_input")
+        submitted = st.form_submit_button(_("Open the dashboard"), type="primary")
     if submitted and password:
         if verify_password(password, stored):
             reset_failures()
@@ -197,7 +206,7 @@ def _password_gate(stored: str) -> None:
             st.rerun()
         wait = _record_failure()
         sleep(wait)
-        st.error("Wrong password.", icon=":material/lock:")
+        st.error(_("Wrong password."), icon=":material/lock:")
     st.stop()
 
 

@@ -13,6 +13,7 @@ import dataclasses
 
 import streamlit as st
 
+from lang import _, ngettext
 from metrics import approvals, deadlines, feedback, formats, health, history, quiet, replies, summaries
 from views import common
 from views import figures as fg
@@ -48,23 +49,27 @@ def breakdown_chart(bd, thresholds):
         if part.empty:
             continue
         color = common.HEALTH_COLORS[name]
-        custom = [[label, f"{health.score_text(v, thresholds)}/100 ({health.band_label(name)})" if name else "no data",
-                   f"{p:.1f} points lost" if name else "left out of the health score", common.plot_text(r)]
+        custom = [[label,
+                   f"{health.score_text(v, thresholds)}/100 ({health.band_label(name)})" if name else _("no data"),
+                   _("{points} points lost").format(points=formats.show(p, "float")) if name
+                   else _("left out of the health score"),
+                   common.plot_text(r)]
                   for label, v, p, r in zip(part["label"], part["score"], part["points_lost"], part["reason"],
                                             strict=True)]
-        hover = "<b>%{customdata[0]}</b>: score %{customdata[1]}, %{customdata[2]}<br>%{customdata[3]}<extra></extra>"
+        hover = (_("<b>%{customdata[0]}</b>: score %{customdata[1]}, %{customdata[2]}")
+                 + "<br>%{customdata[3]}<extra></extra>")
         fig.add_bar(
             x=part["points_lost"].fillna(0), y=part["label"], orientation="h", name=legend[name], marker_color=color,
-            text=["no data" if v != v else "none lost" if p < 0.05 else f"−{p:.1f}"
+            text=[_("no data") if v != v else _("none lost") if p < 0.05 else "−" + formats.show(p, "float")
                   for v, p in zip(part["score"], part["points_lost"], strict=True)],
             textposition="outside", cliponaxis=False, customdata=custom, hovertemplate=hover,
         )
         if name is not None:
             common.zero_marks(fig, part["points_lost"].tolist(), part["label"], x_max, color, custom, hover)
-    fig.update_xaxes(title="Points lost (of 100)", rangemode="tozero", range=[0, x_max])
+    fig.update_xaxes(title=_("Points lost (of 100)"), rangemode="tozero", range=[0, x_max])
     fig.update_yaxes(categoryorder="array", categoryarray=rows["label"].tolist(), autorange="reversed", title=None)
-    fig.update_layout(title="Where the points went: 100 − health score, per signal", barmode="overlay",
-                      legend_title={"text": "Signal score:", "side": "left"})
+    fig.update_layout(title=_("Where the points went: 100 − health score, per signal"), barmode="overlay",
+                      legend_title={"text": _("Signal score:"), "side": "left"})
     return common.style(fig, height=380)
 
 
@@ -72,11 +77,11 @@ def feedback_chart(monthly):
     fig = fg.Figure(fg.Bar(
         x=monthly["month"], y=monthly["avg_normalized_score"], marker_color="#1c7ed6",
         customdata=monthly[["responses"]].to_numpy(),
-        hovertemplate="%{x|%b %Y}: %{y:.0f}/100 over %{customdata[0]} responses<extra></extra>",
+        hovertemplate=_("%{x|%b %Y}: %{y:.0f}/100 over %{customdata[0]} responses") + "<extra></extra>",
     ))
-    fig.update_yaxes(title="Average score (0–100)", range=[0, 100])
+    fig.update_yaxes(title=_("Average score (0–100)"), range=[0, 100])
     fig.update_xaxes(title=None, tickformat="%b<br>%Y", dtick="M1")
-    fig.update_layout(title="Feedback score per month, last 12 months")
+    fig.update_layout(title=_("Feedback score per month, last 12 months"))
     return common.style(fig, height=320, legend=False)
 
 
@@ -85,14 +90,23 @@ def quiet_line(row, facts):
     last = facts[facts["client_id"] == row["client_id"]]
     when = ""
     if len(last) and last["last_message_local"].notna().iloc[0]:
-        who = "the client" if last["last_direction"].iloc[0] == "in" else "us"
-        when = f"{common.dates().when(last['last_message_local'].iloc[0])}, from {who}"
+        from_client = last["last_direction"].iloc[0] == "in"
+        when = (_("{when}, from the client") if from_client else _("{when}, from us")).format(
+            when=common.dates().when(last["last_message_local"].iloc[0]))
     if row["is_quiet"]:
-        st.warning(f"{common.md_escape(row['quiet_reason'])}{f' (the last: {when})' if when else ''}. Not part of "
-                   "the health score, which its five signals make.", icon=":material/volume_off:")
+        reason = common.md_escape(row["quiet_reason"])
+        if when:
+            warning = _("{reason} (the last: {when}). Not part of the health score, which its five signals "
+                        "make.").format(reason=reason, when=when)
+        else:
+            warning = _("{reason}. Not part of the health score, which its five signals make.").format(reason=reason)
+        st.warning(warning, icon=":material/volume_off:")
     elif when:
-        st.caption(f"Last message either way {when}: {formats.show(row['quiet_days'], 'days')} ago. A client silent "
-                   f"for {ctx.settings.quiet_after_days} working days has gone quiet.")
+        n = ctx.settings.quiet_after_days
+        st.caption(ngettext("Last message either way {when}: {ago} ago. A client silent for {n} working day has "
+                            "gone quiet.",
+                            "Last message either way {when}: {ago} ago. A client silent for {n} working days has "
+                            "gone quiet.", n).format(when=when, ago=formats.show(row["quiet_days"], "days"), n=n))
 
 
 def section_table(df, key, columns, empty, labels=None):
@@ -107,8 +121,8 @@ con, ctx = common.open_page("clients")
 
 board = health.client_health(con, ctx)
 if board.empty:
-    st.info("No client matches these filters." if ctx.filters.active else
-            "No clients loaded yet: fill the clients tab of the workbook and sync it from the Data page.",
+    st.info(_("No client matches these filters.") if ctx.filters.active else
+            _("No clients loaded yet: fill the clients tab of the workbook and sync it from the Data page."),
             icon=":material/groups:")
 else:
     ranked = board.sort_values(["health_score", "client_id"], na_position="last", kind="stable")
@@ -118,22 +132,26 @@ else:
     default = picked[0] if len(picked) == 1 and picked[0] in options else options[0]
     top_left, top_right = st.columns([1, 2], gap="large")
     client_id = top_left.selectbox(
-        "Client", options, index=options.index(default), key="clients_client", bind="query-params",
+        _("Client"), options, index=options.index(default), key="clients_client", bind="query-params",
         format_func=lambda c: f"{names.get(c, c)} ({c})",
-        help="Lowest health first. Picking a single client in the sidebar opens it here.",
+        help=_("Lowest health first. Picking a single client in the sidebar opens it here."),
     ) or default
     row = board[board["client_id"] == client_id].iloc[0]
     cctx = ctx.shifted(filters=dataclasses.replace(ctx.filters, clients=(client_id,)))
     wctx = cctx.shifted(period_days=WINDOW)
 
     with top_right:
-        st.markdown(f"Account manager **{text(row['account_manager'])}** · tier **{text(row['tier'])}**")
+        st.markdown(_("Account manager **{manager}** · tier **{tier}**").format(manager=text(row["account_manager"]),
+                                                                               tier=text(row["tier"])))
         if isinstance(row["main_issue"], str):
-            st.markdown(f"Main issue: **{common.md_escape(row['main_issue_label'])}**, {text(row['main_reason'])}.")
+            st.markdown(_("Main issue: **{issue}**, {reason}.").format(issue=common.md_escape(row["main_issue_label"]),
+                                                                      reason=text(row["main_reason"])))
         elif row["health_score"] == row["health_score"]:
-            st.markdown("No signal lost any points.")
-        st.caption(f"Health covers the {WINDOW} days to as-of, whatever the period; the other tiles cover the "
-                   "period.")
+            st.markdown(_("No signal lost any points."))
+        st.caption(ngettext("Health covers the {n} day to as-of, whatever the period; the other tiles cover the "
+                            "period.",
+                            "Health covers the {n} days to as-of, whatever the period; the other tiles cover the "
+                            "period.", WINDOW).format(n=WINDOW))
 
     now, prev = summaries.headline(con, cctx)
     now, prev = {**now, "health_score": row["health_score"]}, {**prev, "health_score": health_of(cctx.previous(),
@@ -141,14 +159,15 @@ else:
     common.kpi_tiles(TILES, now, prev)
 
     # --- why: the health breakdown -----------------------------------------------------------
-    st.subheader("Why this score")
+    st.subheader(_("Why this score"))
     quiet_line(row, quiet.quiet_clients(con, cctx))
     bd = health.health_breakdown(con, cctx, client_id)
     left, right = st.columns([2, 3], gap="large")
     with left:
         if bd.empty or bd["score"].isna().all():
-            st.info(f"No signal has data for this client in the last {WINDOW} days, so it has no health score.",
-                    icon=":material/monitor_heart:")
+            st.info(ngettext("No signal has data for this client in the last {n} day, so it has no health score.",
+                             "No signal has data for this client in the last {n} days, so it has no health score.",
+                             WINDOW).format(n=WINDOW), icon=":material/monitor_heart:")
         else:
             common.chart(breakdown_chart(bd, ctx.settings), key="clients_breakdown_chart")
     with right:
@@ -157,61 +176,67 @@ else:
                      columns=["signal_label", "signal_score", "effective_weight", "points_lost", "signal_reason"])
 
     # --- the evidence ---------------------------------------------------------------------------
-    st.subheader("Deadlines and approvals")
+    st.subheader(_("Deadlines and approvals"))
     d1, d2 = st.columns(2, gap="large")
     with d1:
-        st.markdown("**Open overdue deliverables**")
+        st.markdown(_("**Open overdue deliverables**"))
         section_table(deadlines.overdue_list(con, cctx), "clients_overdue",
                       ["deliverable_name", "project_name", "due_date", "days_overdue", "project_manager", "slip_cause"],
-                      "No open deliverable is past its due date.")
-        st.markdown(f"**Delivered in the last {WINDOW} days**, latest first")
+                      _("No open deliverable is past its due date."))
+        st.markdown(ngettext("**Delivered in the last {n} day**, latest first",
+                             "**Delivered in the last {n} days**, latest first", WINDOW).format(n=WINDOW))
         done = deadlines.slip_distribution(con, wctx)
         done = done.sort_values(["delivered_date", "deliverable_id"], ascending=[False, True], kind="stable")
         section_table(done, "clients_delivered",
                       ["deliverable_name", "project_name", "baseline_due", "delivered_date", "slip_days", "on_time",
-                       "slip_cause"], f"Nothing delivered in the last {WINDOW} days.")
-        st.markdown("**Deadline moves**, newest first (every recorded move up to as of)")
+                       "slip_cause"], ngettext("Nothing delivered in the last {n} day.",
+                                               "Nothing delivered in the last {n} days.", WINDOW).format(n=WINDOW))
+        st.markdown(_("**Deadline moves**, newest first (every recorded move up to as of)"))
         section_table(history.move_list(con, cctx, False), "clients_moves",
                       ["deliverable_name", "period_date", "old_due_date", "new_due_date", "days_moved", "slip_cause",
-                       "project_manager"], "No recorded deadline move for this client.")
+                       "project_manager"], _("No recorded deadline move for this client."))
     with d2:
-        st.markdown("**Pending approvals**, oldest first")
+        st.markdown(_("**Pending approvals**, oldest first"))
         section_table(approvals.pending_list(con, cctx), "clients_pending",
                       ["deliverable", "project_name", "round", "sent_date", "due_by", "age_days", "is_overdue",
-                       "approver"], "No approval round is waiting for this client.")
+                       "approver"], _("No approval round is waiting for this client."))
 
-    st.subheader("Waiting threads")
+    st.subheader(_("Waiting threads"))
     q1, q2 = st.columns(2, gap="large")
     queue_columns = ["opened_local", "sender", "channel", "project_name", "wait_hours", "breached", "thread_id"]
     with q1:
-        st.markdown("**The client waits on us**, longest first")
+        st.markdown(_("**The client waits on us**, longest first"))
         section_table(replies.queue(con, cctx, "agency"), "clients_queue_agency", queue_columns,
-                      "No client message is waiting for our reply.")
+                      _("No client message is waiting for our reply."))
     with q2:
-        st.markdown("**We wait on the client**, longest first")
+        st.markdown(_("**We wait on the client**, longest first"))
         client_cols = [c for c in queue_columns if c != "breached"]
         section_table(replies.queue(con, cctx, "client"), "clients_queue_client", client_cols,
-                      "None of our questions is waiting for the client.")
+                      _("None of our questions is waiting for the client."))
 
-    st.subheader("Feedback")
+    st.subheader(_("Feedback"))
     f1, f2 = st.columns([2, 3], gap="large")
     with f1:
         monthly = feedback.monthly_scores(con, cctx)
         if monthly["avg_normalized_score"].isna().all():
-            st.info("No feedback response from this client in the last 12 months.", icon=":material/reviews:")
+            st.info(_("No feedback response from this client in the last 12 months."), icon=":material/reviews:")
         else:
             common.chart(feedback_chart(monthly), key="clients_feedback_chart", dimension=None)
     with f2:
-        st.markdown(f"**Responses in the last {WINDOW} days**, newest first")
+        st.markdown(ngettext("**Responses in the last {n} day**, newest first",
+                             "**Responses in the last {n} days**, newest first", WINDOW).format(n=WINDOW))
         resp = feedback.responses(con, wctx)
         resp = resp[resp["in_period"]].sort_values(["period_date", "response_id"], ascending=False)
         section_table(resp, "clients_feedback",
                       ["received_on", "scale", "score", "normalized", "respondent", "comment"],
-                      f"No feedback response in the last {WINDOW} days.")
+                      ngettext("No feedback response in the last {n} day.",
+                               "No feedback response in the last {n} days.", WINDOW).format(n=WINDOW))
 
     # --- every client -----------------------------------------------------------------------------
-    st.subheader("All clients by health")
-    st.caption(f"Lowest first. Signal scores are 0–100 over the last {WINDOW} days; blank = no data.")
+    st.subheader(_("All clients by health"))
+    st.caption(ngettext("Lowest first. Signal scores are 0–100 over the last {n} day; blank = no data.",
+                        "Lowest first. Signal scores are 0–100 over the last {n} days; blank = no data.",
+                        WINDOW).format(n=WINDOW))
     table = ranked.assign(main_issue=ranked["main_issue_label"])
     columns = ["client_name", "account_manager", "tier", "health_score", "main_issue", "quiet_days", "is_quiet",
                *(f"{s}_score" for s in health.SIGNALS)]

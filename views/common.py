@@ -16,9 +16,9 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from data import store
-from metrics import formats, health, quality, summaries, tiles, vocabulary
-from metrics.catalogue import metric
+from data import reasons, store
+from lang import _, ngettext
+from metrics import catalogue, formats, health, quality, summaries, tiles, vocabulary
 from metrics.context import Context
 from views import figures as fg
 from views import registry, shell
@@ -47,7 +47,7 @@ def open_page(key: str) -> tuple[duckdb.DuckDBPyConnection, Context]:
     With nothing loaded yet (a first sync that failed, an empty file) the page says what
     happened and how to fix it, and stops: there is no number to draw.
     """
-    title = registry.page(key).title
+    title = _(registry.page(key).title)
     con = shell.reader()
     if not store.has_data(con):
         st.title(title)
@@ -63,14 +63,15 @@ def no_data(con: duckdb.DuckDBPyConnection) -> None:
     status = quality.sync_status(con)
     if status["last_status"] == "failed":
         when = pd.Timestamp(status["last_at"])
-        st.error(f"No data yet: the sync at {moment(when)} failed: "
-                 f"{md_escape(str(status['last_error']))}", icon=":material/sync_problem:")
+        st.error(_("No data yet: the sync at {when} failed: {error}").format(
+            when=moment(when), error=md_escape(reasons.translate(str(status["last_error"])))),
+            icon=":material/sync_problem:")
     else:
-        st.info("No data yet: no workbook has been loaded into this dashboard.", icon=":material/database:")
-    st.markdown("Check `source` in `pulse.toml` (a Google Sheets URL shared with the service account, an `.xlsx` "
-                "file or a folder of `.csv` files) and the credentials in `.streamlit/secrets.toml`, then press "
-                "**Sync now** on the Data page.")
-    st.page_link(registry.page("data").file, label="Open the Data page", icon=":material/database:")
+        st.info(_("No data yet: no workbook has been loaded into this dashboard."), icon=":material/database:")
+    st.markdown(_("Check `source` in `pulse.toml` (a Google Sheets URL shared with the service account, an `.xlsx` "
+                  "file or a folder of `.csv` files) and the credentials in `.streamlit/secrets.toml`, then press "
+                  "**Sync now** on the Data page."))
+    st.page_link(registry.page("data").file, label=_("Open the Data page"), icon=":material/database:")
 
 
 def summary_tiles(families: tuple[str, ...], names: Sequence[str], per_row: int | None = None) -> dict[str, Any]:
@@ -81,13 +82,16 @@ def summary_tiles(families: tuple[str, ...], names: Sequence[str], per_row: int 
 
 
 def page_header(title: str, ctx: Context, con: duckdb.DuckDBPyConnection) -> None:
-    """Title, the period and as-of line, and the data stamp (with a failed-sync warning)."""
+    """Title (already in this run's language), the period and as-of line, and the data stamp
+    (with a failed-sync warning)."""
     st.title(title)
     d = dates()
-    bits = [f"Period **{d.span(ctx.period_start, ctx.period_end)}** ({ctx.period_days} days)",
-            f"as of **{d.when(ctx.as_of.tz_convert(ctx.tz))}** ({ctx.tz})"]
+    days = ctx.period_days
+    bits = [ngettext("Period **{span}** ({n} day)", "Period **{span}** ({n} days)", days).format(
+                span=d.span(ctx.period_start, ctx.period_end), n=formats.show(days, "int")),
+            _("as of **{when}** ({tz})").format(when=d.when(ctx.as_of.tz_convert(ctx.tz)), tz=ctx.tz)]
     if ctx.filters.active:
-        bits.append("filtered")
+        bits.append(_("filtered"))
     st.caption(" · ".join(bits))
     data_stamp(con)
 
@@ -97,14 +101,17 @@ def data_stamp(con: duckdb.DuckDBPyConnection) -> None:
     status = quality.sync_status(con)
     meta = quality.read_meta(con)
     good = status["good_at"]
-    title = meta.get("title") or meta.get("source") or "workbook"
+    title = meta.get("title") or meta.get("source") or _("workbook")
     if good is not None:
-        st.caption(f"Data: {md_escape(title)} · last good sync {moment(good)}")
+        st.caption(_("Data: {title} · last good sync {when}").format(title=md_escape(title), when=moment(good)))
     if status["last_status"] == "failed":
-        when = pd.Timestamp(status["last_at"])
-        kept = f"showing the last good data from {moment(good)}" if good else "no data yet"
-        st.warning(f"The last sync ({moment(when)}) failed: {md_escape(str(status['last_error']))}. "
-                   f"{kept.capitalize()}.", icon=":material/sync_problem:")
+        when, error = moment(pd.Timestamp(status["last_at"])), md_escape(reasons.translate(str(status["last_error"])))
+        if good:
+            failed = _("The last sync ({when}) failed: {error}. Showing the last good data from {good}.").format(
+                when=when, error=error, good=moment(good))
+        else:
+            failed = _("The last sync ({when}) failed: {error}. No data yet.").format(when=when, error=error)
+        st.warning(failed, icon=":material/sync_problem:")
 
 
 def kpi_tiles(names: Sequence[str], now: dict[str, Any], prev: dict[str, Any] | None = None,
@@ -256,7 +263,7 @@ def table(df: pd.DataFrame, key: str, columns: Sequence[str] | None = None, *, l
     ids a spreadsheet can join on), escaped by csv_safe.
     """
     if df.empty:
-        st.info("Nothing to show for these filters.", icon=":material/filter_alt:")
+        st.info(_("Nothing to show for these filters."), icon=":material/filter_alt:")
         return
     columns = list(df.columns if columns is None else columns)
     pages = max(1, -(-len(df) // page_size))
@@ -264,7 +271,9 @@ def table(df: pd.DataFrame, key: str, columns: Sequence[str] | None = None, *, l
     if pages > 1:
         page = st.pagination(pages, key=f"{key}_page")
         shown = df.iloc[(page - 1) * page_size: page * page_size]
-        st.caption(f"Rows {(page - 1) * page_size + 1:,}–{min(page * page_size, len(df)):,} of {len(df):,}")
+        first, last = (page - 1) * page_size + 1, min(page * page_size, len(df))
+        st.caption(_("Rows {first}–{last} of {total}").format(
+            first=formats.show(first, "int"), last=formats.show(last, "int"), total=formats.show(len(df), "int")))
     tz = shell.settings().timezone
     grid = vocabulary.display_frame(shown, columns, labels, tz)
     wrap = any(vocabulary.term(c).kind == "long" for c in columns)
@@ -274,7 +283,7 @@ def table(df: pd.DataFrame, key: str, columns: Sequence[str] | None = None, *, l
                  row_height=row_px, height=38 + row_px * min(len(grid), rows) + 2)
     if download:
         # Built on click, not on every rerun: a page's tables would cost a CSV each per interaction.
-        st.download_button("Download CSV", functools.partial(_csv, df, [*columns, *csv_extra], labels, dates(), tz),
+        st.download_button(_("Download CSV"), functools.partial(_csv, df, [*columns, *csv_extra], labels, dates(), tz),
                            f"{download}.csv", "text/csv", key=f"{key}_csv", icon=":material/download:")
 
 
@@ -312,4 +321,4 @@ def csv_safe(df: pd.DataFrame) -> bytes:
 
 def help_for(name: str) -> str:
     """A catalogue description for a table column's header tooltip."""
-    return metric(name).description
+    return catalogue.description(name)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lang import _
 from views import common, weekly
 
 con, ctx = common.open_page("overview")
@@ -18,13 +19,13 @@ con, ctx = common.open_page("overview")
 weekly.tiles(con, ctx)
 weekly.digest_button(ctx)
 
-st.subheader("Clients at risk")
+st.subheader(_("Clients at risk"))
 weekly.clients_at_risk(con, ctx)
 
-st.subheader("Act on these now")
+st.subheader(_("Act on these now"))
 weekly.urgent(con, ctx)
 
-st.subheader("What changed since last week")
+st.subheader(_("What changed since last week"))
 weekly.what_changed(con, ctx)
 
 weekly.trend(con, ctx)

@@ -23,7 +23,8 @@ import pandas as pd
 import streamlit as st
 
 from data import store
-from metrics import approvals, feedback, quality, replies, summaries, vocabulary
+from lang import N_, _
+from metrics import approvals, feedback, formats, quality, replies, summaries, vocabulary
 from metrics.context import Context
 from views import common, shell, weekly
 
@@ -39,7 +40,7 @@ _REFRESHED = "_present_refreshed"  # time of the last full run: auto-refresh cou
 
 @dataclass(frozen=True)
 class Section:
-    title: str
+    title: str  # an English msgid (N_): shown through _()
     draw: Callable[[duckdb.DuckDBPyConnection, Context], None]
 
 
@@ -48,13 +49,16 @@ def big_table(df: pd.DataFrame, columns: list[str], rows: int = 8) -> None:
     type cannot be enlarged): the columns' terms and values as tiles write them. Every cell is
     HTML-escaped: sheet text shows exactly as written."""
     if df.empty:
-        st.info("Nothing to show for these filters.", icon=":material/filter_alt:")
+        st.info(_("Nothing to show for these filters."), icon=":material/filter_alt:")
         return
     text = vocabulary.text_frame(df.head(rows), columns, common.dates(), tz=shell.settings().timezone)
     head = "".join(f"<th>{html.escape(label)}</th>" for label in text.columns)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in r) + "</tr>"
                    for r in text.itertuples(index=False))
-    more = f'<p class="pulse-more">… and {len(df) - rows:,} more</p>' if len(df) > rows else ""
+    more = ""
+    if len(df) > rows:
+        more = _("… and {n} more").format(n=formats.show(len(df) - rows, "int"))
+        more = f'<p class="pulse-more">{html.escape(more)}</p>'
     st.html(f'<table class="pulse-big-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}')
 
 
@@ -71,7 +75,7 @@ def _changed(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
 def _at_risk(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
     lowest = weekly.lowest_health(con, ctx)
     if lowest.empty:
-        st.info("No client has a health score for these filters.", icon=":material/monitor_heart:")
+        st.info(_("No client has a health score for these filters."), icon=":material/monitor_heart:")
         return
     left, right = st.columns([5, 7], gap="large")
     with left:
@@ -84,13 +88,13 @@ def _at_risk(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
 
 def _family(family: str, tiles: list[str], rows: Callable[[duckdb.DuckDBPyConnection, Context], pd.DataFrame],
             columns: list[str], empty: str) -> Callable[[duckdb.DuckDBPyConnection, Context], None]:
-    """A section of one family: its tiles, then its list in large type (or the all-clear)."""
+    """A section of one family: its tiles, then its list in large type (or the all-clear, an N_ msgid)."""
     def draw(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
         now, prev = summaries.headline(con, ctx, (family,))
         common.kpi_tiles(tiles, now, prev)
         found = rows(con, ctx)
         if found.empty:
-            st.success(empty, icon=":material/check_circle:")
+            st.success(_(empty), icon=":material/check_circle:")
             return
         big_table(found, columns, rows=ROWS)
     return draw
@@ -100,24 +104,24 @@ _QUEUE_COLUMNS = ["client_name", "channel", "owner", "wait_hours", "breached"]
 
 
 SECTIONS: tuple[Section, ...] = (
-    Section("This week in numbers", _tiles),
-    Section("What changed since last week", _changed),
-    Section("Clients at risk", _at_risk),
-    Section("Threads waiting on us", _family(
+    Section(N_("This week in numbers"), _tiles),
+    Section(N_("What changed since last week"), _changed),
+    Section(N_("Clients at risk"), _at_risk),
+    Section(N_("Threads waiting on us"), _family(
         "replies", ["awaiting_agency", "oldest_wait_hours", "breached_open"],
         lambda con, ctx: replies.queue(con, ctx, "agency"), _QUEUE_COLUMNS,
-        "No client is waiting on us at this moment.")),
-    Section("Threads we wait on", _family(
+        N_("No client is waiting on us at this moment."))),
+    Section(N_("Threads we wait on"), _family(
         "replies", ["awaiting_client"], lambda con, ctx: replies.queue(con, ctx, "client"), _QUEUE_COLUMNS,
-        "We are not waiting on any client at this moment.")),
-    Section("Approvals", _family(
+        N_("We are not waiting on any client at this moment."))),
+    Section(N_("Approvals"), _family(
         "approvals", ["pending", "overdue", "oldest_pending_days", "median_lag_days"], approvals.pending_list,
         ["deliverable", "client_name", "round", "age_days", "approver", "is_overdue"],
-        "No approval round is waiting on a client.")),
-    Section("Feedback", _family(
+        N_("No approval round is waiting on a client."))),
+    Section(N_("Feedback"), _family(
         "feedback", ["responses", "nps", "csat", "detractors"], feedback.detractor_list,
         ["received_on", "client_name", "scale", "score", "comment"],
-        "No detractor in this period.")),
+        N_("No detractor in this period."))),
 )
 # The section a page's link opens at (?present=1 on /approvals starts at the approvals).
 PAGE_SECTION = {"overview": 1, "clients": 3, "unanswered": 4, "approvals": 6, "feedback": 7}
@@ -168,9 +172,9 @@ def _exit() -> None:
 
 def button() -> None:
     """The sidebar's way into presentation mode."""
-    st.sidebar.button("Present", icon=":material/slideshow:", on_click=_start, key="present_start", width="stretch",
-                      help="The meeting screen: one section per screen in large type, ← / → to move "
-                           "(adds ?present=1 to this link).")
+    st.sidebar.button(_("Present"), icon=":material/slideshow:", on_click=_start, key="present_start",
+                      width="stretch", help=_("The meeting screen: one section per screen in large type, ← / → to "
+                                              "move (adds ?present=1 to this link)."))
 
 
 # --- timing and freshness ---------------------------------------------------------------------
@@ -198,33 +202,33 @@ def stale(good_at: pd.Timestamp | None, now: pd.Timestamp, refresh: int | None, 
 
 # --- drawing ----------------------------------------------------------------------------------
 
-FILTER_LABELS = {"client": "Client", "am": "Account manager", "pm": "Project manager", "dept": "Department",
-                 "tier": "Tier", "channel": "Channel"}
+FILTER_LABELS = {"client": N_("Client"), "am": N_("Account manager"), "pm": N_("Project manager"),
+                 "dept": N_("Department"), "tier": N_("Tier"), "channel": N_("Channel")}
 
 
 def _header(con: duckdb.DuckDBPyConnection, ctx: Context, n: int, refresh: int | None) -> None:
     """The section's title, its number, Previous / Next / Exit, and one line with the period,
     the active filters and the data's stamp (red when stale)."""
     title_col, prev_col, next_col, exit_col = st.columns([10, 1.3, 1.3, 1.1], vertical_alignment="center")
-    title_col.title(SECTIONS[n - 1].title)
-    prev_col.button("Previous", icon=":material/arrow_back:", key="present_prev", on_click=_go, args=(n - 1,),
-                    width="stretch", help="Previous section (←)")
-    next_col.button("Next", icon=":material/arrow_forward:", key="present_next", on_click=_go, args=(n + 1,),
-                    width="stretch", help="Next section (→)")
-    exit_col.button("Exit", icon=":material/close:", key="present_exit", on_click=_exit, width="stretch",
-                    help="Back to the dashboard, filters kept")
+    title_col.title(_(SECTIONS[n - 1].title))
+    prev_col.button(_("Previous"), icon=":material/arrow_back:", key="present_prev", on_click=_go, args=(n - 1,),
+                    width="stretch", help=_("Previous section (←)"))
+    next_col.button(_("Next"), icon=":material/arrow_forward:", key="present_next", on_click=_go, args=(n + 1,),
+                    width="stretch", help=_("Next section (→)"))
+    exit_col.button(_("Exit"), icon=":material/close:", key="present_exit", on_click=_exit, width="stretch",
+                    help=_("Back to the dashboard, filters kept"))
     d = common.dates()
     bits = [f"{n} / {len(SECTIONS)}", d.span(ctx.period_start, ctx.period_end),
-            f"as of {d.when(ctx.as_of.tz_convert(ctx.tz))}"]
-    chosen = [f"{label}: {', '.join(map(str, st.session_state.get(key) or ()))}"
+            _("as of {moment}").format(moment=d.when(ctx.as_of.tz_convert(ctx.tz)))]
+    chosen = [f"{_(label)}: {', '.join(map(str, st.session_state.get(key) or ()))}"
               for key, label in FILTER_LABELS.items() if st.session_state.get(key)]
-    bits.append(common.md_escape("; ".join(chosen)) if chosen else "all clients")
+    bits.append(common.md_escape("; ".join(chosen)) if chosen else _("all clients"))
     status = quality.sync_status(con)
     good = status["good_at"]
     failed = status["last_status"] == "failed"
-    stamp = f"data as of {common.moment(good)}" if good is not None else "no data loaded"
+    stamp = _("data as of {moment}").format(moment=common.moment(good)) if good is not None else _("no data loaded")
     if failed:
-        stamp += " (last sync failed)"
+        stamp += " " + _("(last sync failed)")
     if stale(good, pd.Timestamp.now(tz="UTC"), refresh, failed):
         stamp = f":red[**{stamp}**]"
     bits.append(stamp)
@@ -269,7 +273,7 @@ def run(con: duckdb.DuckDBPyConnection, ctx: Context, page_key: str | None = Non
     st.session_state[_REFRESHED] = now
     st.html(_KEYS, unsafe_allow_javascript=True)
     if not store.has_data(con):
-        st.title(SECTIONS[n - 1].title)
+        st.title(_(SECTIONS[n - 1].title))
         common.no_data(con)
         return
     _header(con, ctx, n, refresh)

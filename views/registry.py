@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lang import N_
+
 __all__ = ["DEFAULT", "PAGES", "Page", "page"]
 
 
 @dataclass(frozen=True)
 class Page:
     key: str  # the URL path (/deadlines) and the file views/<key>.py
-    title: str  # the menu entry and the page's heading
+    title: str  # the menu entry and the page's heading: an English msgid, shown through _()
     icon: str
 
     @property
@@ -23,13 +25,13 @@ class Page:
 
 
 PAGES: tuple[Page, ...] = (
-    Page("overview", "Weekly review", ":material/dashboard:"),
-    Page("deadlines", "Deadlines", ":material/event_busy:"),
-    Page("unanswered", "Unanswered", ":material/mark_chat_unread:"),
-    Page("approvals", "Approvals", ":material/approval:"),
-    Page("feedback", "Feedback", ":material/reviews:"),
-    Page("clients", "Clients", ":material/groups:"),
-    Page("data", "Data", ":material/database:"),
+    Page("overview", N_("Weekly review"), ":material/dashboard:"),
+    Page("deadlines", N_("Deadlines"), ":material/event_busy:"),
+    Page("unanswered", N_("Unanswered"), ":material/mark_chat_unread:"),
+    Page("approvals", N_("Approvals"), ":material/approval:"),
+    Page("feedback", N_("Feedback"), ":material/reviews:"),
+    Page("clients", N_("Clients"), ":material/groups:"),
+    Page("data", N_("Data"), ":material/database:"),
 )
 DEFAULT = PAGES[0].key  # the page the root URL opens
 

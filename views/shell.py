@@ -27,6 +27,8 @@ from data import store
 from data.schedule import Schedule
 from data.settings import Settings, load_settings
 from data.sync import SyncOutcome, first_sync, run_sync
+from lang import LANGUAGES, N_, _, known
+from lang import use as speak_language
 from metrics import quality
 from metrics.context import Context, Filters, filter_options, parse_as_of
 from metrics.context import client_names as metric_client_names
@@ -40,6 +42,7 @@ SOURCE_ENV = "PULSE_SOURCE"
 # Period presets: the label is also the URL value (?period=Last+4+weeks).
 PERIODS: dict[str, int | None] = {"Last week": 7, "Last 4 weeks": 28, "Quarter": 91, "Custom": None}
 DEFAULT_PERIOD = "Last week"
+_PERIOD_WORDS = (N_("Last week"), N_("Last 4 weeks"), N_("Quarter"), N_("Custom"))  # shown through _()
 # Filter session keys are also their URL parameters (bind="query-params").
 FILTER_FIELDS = {"client": "clients", "am": "account_managers", "pm": "project_managers", "dept": "departments",
                  "tier": "tiers", "channel": "channels"}
@@ -192,12 +195,13 @@ def _warn_unresolved_link(sb: Any, names: dict[str, str], default: pd.Timestamp)
     labels = set(client_labels(names).values())
     missing = [c for c in st.query_params.get_all("client") if c not in labels]
     if missing:
-        sb.warning(f"Client(s) in this link not found in the data: {md_escape(', '.join(missing))}. "
-                   "Showing every client.", icon=":material/link_off:")
+        sb.warning(_("Client(s) in this link not found in the data: {clients}. Showing every client.")
+                   .format(clients=md_escape(", ".join(missing))), icon=":material/link_off:")
     start, end = st.query_params.get("from"), st.query_params.get("as_of") or default.date().isoformat()
     if start and start > end:
-        sb.warning(f"This link's custom period starts ({md_escape(start)}) after its as-of date "
-                   f"({md_escape(end)}); showing the 7 days up to the as-of date.", icon=":material/event_busy:")
+        sb.warning(_("This link's custom period starts ({start}) after its as-of date ({end}); showing the 7 days "
+                     "up to the as-of date.").format(start=md_escape(start), end=md_escape(end)),
+                   icon=":material/event_busy:")
 
 
 def sidebar_filters(con: duckdb.DuckDBPyConnection) -> Context:
@@ -206,17 +210,19 @@ def sidebar_filters(con: duckdb.DuckDBPyConnection) -> Context:
     default = default_as_of(con)
     options, names = filter_options(con), client_names(con)
     sb = st.sidebar
-    sb.markdown("### Filters")
+    language_switch()
+    sb.markdown("### " + _("Filters"))
     _warn_unresolved_link(sb, names, default)
     period = sb.segmented_control(
-        "Period", list(PERIODS), default=DEFAULT_PERIOD, key="period", bind="query-params",
-        help="The period every flow metric counts: the N days ending on the as-of date.",
+        _("Period"), list(PERIODS), default=DEFAULT_PERIOD, key="period", bind="query-params",
+        format_func=lambda p: _(p), help=_("The period every flow metric counts: the N days ending on the as-of date."),
     ) or DEFAULT_PERIOD
     shown = settings().date_format  # the picker writes dates as every page does (the URL keeps ISO dates)
-    as_of_date = sb.date_input("As of", value=default.date(), key="as_of", bind="query-params", format=shown,
-                               help="Numbers as they stood at the end of this day (the sample: its reference time).")
+    as_of_date = sb.date_input(_("As of"), value=default.date(), key="as_of", bind="query-params", format=shown,
+                               help=_("Numbers as they stood at the end of this day (the sample: its reference "
+                                      "time)."))
     if PERIODS.get(period) is None:
-        start = sb.date_input("From", value=as_of_date - dt.timedelta(days=6), key="from", bind="query-params",
+        start = sb.date_input(_("From"), value=as_of_date - dt.timedelta(days=6), key="from", bind="query-params",
                               format=shown, max_value=as_of_date)
         days = max(1, (as_of_date - start).days + 1)
     else:
@@ -230,26 +236,54 @@ def sidebar_filters(con: duckdb.DuckDBPyConnection) -> Context:
             s.timezone, ambiguous=False, nonexistent="shift_forward")
         as_of = next_midnight - pd.Timedelta(seconds=1)
     labels = client_labels(names)
-    sb.multiselect("Client", list(labels.values()), key="client", bind="query-params", placeholder="All clients")
-    sb.multiselect("Account manager", options["account_managers"], key="am", bind="query-params",
-                   placeholder="All account managers")
-    sb.multiselect("Project manager", options["project_managers"], key="pm", bind="query-params",
-                   placeholder="All project managers")
-    sb.multiselect("Department", options["departments"], key="dept", bind="query-params",
-                   placeholder="All departments")
-    sb.multiselect("Tier", options["tiers"], key="tier", bind="query-params", placeholder="All tiers")
-    sb.multiselect("Channel", options["channels"], key="channel", bind="query-params", placeholder="All channels",
-                   help="Applies to messages and reply episodes.")
+    sb.multiselect(_("Client"), list(labels.values()), key="client", bind="query-params",
+                   placeholder=_("All clients"))
+    sb.multiselect(_("Account manager"), options["account_managers"], key="am", bind="query-params",
+                   placeholder=_("All account managers"))
+    sb.multiselect(_("Project manager"), options["project_managers"], key="pm", bind="query-params",
+                   placeholder=_("All project managers"))
+    sb.multiselect(_("Department"), options["departments"], key="dept", bind="query-params",
+                   placeholder=_("All departments"))
+    sb.multiselect(_("Tier"), options["tiers"], key="tier", bind="query-params", placeholder=_("All tiers"))
+    sb.multiselect(_("Channel"), options["channels"], key="channel", bind="query-params",
+                   placeholder=_("All channels"), help=_("Applies to messages and reply episodes."))
     chosen = {key: tuple(st.session_state.get(key) or ()) for key in FILTER_FIELDS}
     by_label = {label: cid for cid, label in labels.items()}
     chosen["client"] = tuple(by_label[c] for c in chosen["client"] if c in by_label)
     filters = Filters(**{field: chosen[key] for key, field in FILTER_FIELDS.items()})
     if filters.active or period != DEFAULT_PERIOD or as_of_date != default.date():
-        sb.button("Clear filters", icon=":material/filter_alt_off:", on_click=_clear_filters, args=(default.date(),),
+        sb.button(_("Clear filters"), icon=":material/filter_alt_off:", on_click=_clear_filters, args=(default.date(),),
                   width="stretch")
     ctx = Context(s, as_of, days, filters)
     st.session_state["_pulse_ctx"] = ctx
     return ctx
+
+
+def default_language() -> str:
+    """pulse.toml's `language`; blank: the Google Sheet's own locale when it is one and we speak it,
+    else English."""
+    chosen = known(settings().language)
+    if chosen:
+        return chosen
+    try:
+        meta = quality.read_meta(connection())
+    except Exception:
+        return "en"
+    return (known(meta.get("locale")) if meta.get("kind") == "sheets" else None) or "en"
+
+
+def speak() -> str:
+    """Set this run's language before anything is drawn: the sidebar's switch (kept in the URL as
+    ?lang=, so a shared link and the meeting screen keep it), else default_language()."""
+    code = known(st.session_state.get("lang")) or known(st.query_params.get("lang")) or default_language()
+    speak_language(code)
+    return code
+
+
+def language_switch() -> None:
+    """The sidebar's language switch, bound to ?lang=."""
+    st.sidebar.segmented_control(_("Language"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang",
+                                 default=default_language(), bind="query-params", width="stretch")
 
 
 def context() -> Context:
@@ -261,7 +295,8 @@ def show_error(exc: BaseException) -> None:
     """A page that failed shows an error id, never a traceback; the details go to the server log."""
     error_id = uuid.uuid4().hex[:8]
     log.error("page error %s", error_id, exc_info=exc)
-    st.error(f"This view could not be drawn (error id `{error_id}`). The data is safe; the details are in the "
-             "server log under that id. Try another filter or page, or reload.", icon=":material/error:")
+    st.error(_("This view could not be drawn (error id `{error_id}`). The data is safe; the details are in the "
+               "server log under that id. Try another filter or page, or reload.").format(error_id=error_id),
+             icon=":material/error:")
 
 

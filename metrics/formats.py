@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pandas as pd
+from babel.dates import format_date, get_day_names
 from babel.numbers import format_decimal
 
 from lang import N_, _, locale, ngettext
@@ -246,3 +247,17 @@ DATE_FORMATS: dict[str, DateFormat] = {f.name: f for f in (
 def date_format(name: str) -> DateFormat:
     """The DateFormat of a `date_format` setting (the default, DD.MM.YYYY, for an unknown one)."""
     return DATE_FORMATS.get(name, DATE_FORMATS["DD.MM.YYYY"])
+
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def weekdays(days: Any) -> str:
+    """The working weekdays of the settings ("Mon", "Tue" …) in this run's language ("пн, вт …")."""
+    names = get_day_names("abbreviated", locale=locale())
+    return ", ".join(names[_WEEKDAYS.index(d)] if d in _WEEKDAYS else str(d) for d in days)
+
+
+def month(value: Any) -> str:
+    """A month as a chart's axis and hover write it, in this run's language ("Nov 2026", "нояб. 2026")."""
+    return format_date(pd.Timestamp(value).date(), "LLL yyyy", locale=locale())

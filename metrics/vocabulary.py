@@ -37,6 +37,7 @@ WORDS: dict[str, str] = {
     "approved": N_("approved"), "changes_requested": N_("changes requested"), "rejected": N_("rejected"),
     "nps": N_("NPS"), "csat": N_("CSAT"),
     "agency": N_("agency"), "client": N_("client"), "scope": N_("scope"), "external": N_("external"),
+    "sheets": N_("Google Sheet"), "xlsx": N_(".xlsx file"), "csv": N_("folder of .csv files"),
 }
 
 

@@ -11,7 +11,7 @@ import streamlit as st
 from babel.numbers import format_decimal
 
 from lang import _, locale, ngettext
-from metrics import approvals
+from metrics import approvals, formats
 from metrics.catalogue import metric
 from views import common
 from views import figures as fg
@@ -183,5 +183,5 @@ with st.expander(_("Per-client numbers (table)")):
                           "approved_deliverables", "first_round_approval_rate", "rounds_to_approval"],
                  csv_extra=["client_id"])
 st.caption(_("wd = working days ({workdays}, holidays excluded). Numbers as of {moment}; the period is {period}.")
-           .format(workdays=", ".join(ctx.settings.workdays), moment=d.when(ctx.as_of.tz_convert(ctx.tz)),
+           .format(workdays=formats.weekdays(ctx.settings.workdays), moment=d.when(ctx.as_of.tz_convert(ctx.tz)),
                    period=period_label))

@@ -76,11 +76,12 @@ def breakdown_chart(bd, thresholds):
 def feedback_chart(monthly):
     fig = fg.Figure(fg.Bar(
         x=monthly["month"], y=monthly["avg_normalized_score"], marker_color="#1c7ed6",
-        customdata=monthly[["responses"]].to_numpy(),
-        hovertemplate=_("%{x|%b %Y}: %{y:.0f}/100 over %{customdata[0]} responses") + "<extra></extra>",
+        customdata=list(zip(monthly["responses"], [formats.month(m) for m in monthly["month"]], strict=True)),
+        hovertemplate=_("%{customdata[1]}: %{y:.0f}/100 over %{customdata[0]} responses") + "<extra></extra>",
     ))
     fig.update_yaxes(title=_("Average score (0–100)"), range=[0, 100])
-    fig.update_xaxes(title=None, tickformat="%b<br>%Y", dtick="M1")
+    fig.update_xaxes(title=None, tickvals=monthly["month"],
+                     ticktext=[formats.month(m).replace(" ", "<br>", 1) for m in monthly["month"]])
     fig.update_layout(title=_("Feedback score per month, last 12 months"))
     return common.style(fig, height=320, legend=False)
 

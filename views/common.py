@@ -101,7 +101,8 @@ def data_stamp(con: duckdb.DuckDBPyConnection) -> None:
     status = quality.sync_status(con)
     meta = quality.read_meta(con)
     good = status["good_at"]
-    title = meta.get("title") or meta.get("source") or _("workbook")
+    # The sample's own title is a message too ("Northwind Creative (sample agency)"); a sheet's is not.
+    title = _(meta.get("title") or "") or meta.get("source") or _("workbook")
     if good is not None:
         st.caption(_("Data: {title} · last good sync {when}").format(title=md_escape(title), when=moment(good)))
     if status["last_status"] == "failed":

@@ -9,7 +9,7 @@ from data import reasons
 from data.sync import refresh_running
 from data.template import build_template
 from lang import N_, _
-from metrics import formats, quality
+from metrics import formats, quality, vocabulary
 from views import common, registry, shell
 
 con = shell.reader()
@@ -32,7 +32,8 @@ c4.metric(_("Tabs not loaded"), summary["tabs_not_loaded"],
 
 left, right = st.columns([3, 1])
 with left:
-    st.markdown(_("**Source:** `{source}` ({kind})").format(source=meta.get("source", "—"), kind=meta.get("kind", "—")))
+    st.markdown(_("**Source:** `{source}` ({kind})").format(source=meta.get("source", "—"),
+                                                         kind=vocabulary.word(meta.get("kind", "—"))))
 with right:
     if st.button(_("Sync now"), type="primary", icon=":material/sync:", width="stretch", key="sync_now"):
         busy = refresh_running()
@@ -87,7 +88,7 @@ st.subheader(_("Sync history"))
 history = quality.sync_history(con, 50)
 if len(history):
     history = history.assign(sync_result=history["status"].map({"ok": _("loaded"), "failed": _("failed")}),
-                             source_kind=history["kind"])
+                             source_kind=history["kind"].map(vocabulary.word))
 common.table(history, key="data_history",
              columns=["sync_id", "started_at", "finished_at", "source", "source_kind", "sync_result", "rows_loaded",
                       "rows_rejected", "warnings", "error"])

@@ -226,5 +226,5 @@ common.table(moved.rename(columns={"overdue": "overdue_flag"}), key="deadlines_r
 ledger.draw(con, ctx)
 
 st.caption(_("wd = working days ({workdays}, holidays excluded). Numbers as of {moment}; the period is {period}.")
-           .format(workdays=", ".join(ctx.settings.workdays), moment=d.when(ctx.as_of.tz_convert(ctx.tz)),
+           .format(workdays=formats.weekdays(ctx.settings.workdays), moment=d.when(ctx.as_of.tz_convert(ctx.tz)),
                    period=period_label))

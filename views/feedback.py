@@ -58,13 +58,15 @@ with left:
             fig.add_scatter(
                 x=monthly["month"], y=monthly[name], mode="lines+markers", name=catalogue.label(name),
                 line={"color": color, "width": 3}, marker={"size": 9}, connectgaps=False,
-                customdata=monthly[["responses"]].to_numpy(),
-                hovertemplate=("%{x|%B %Y}<br>" + catalogue.label(name) + ": %{y:.0f}<br>"
+                customdata=list(zip(monthly["responses"], [formats.month(m) for m in monthly["month"]], strict=True)),
+                hovertemplate=("%{customdata[1]}<br>" + catalogue.label(name) + ": %{y:.0f}<br>"
                                + _("Responses (both scales): %{customdata[0]}") + "<extra></extra>"),
             )
         fig.add_hline(y=0, line_color="#adb5bd", line_width=1)
         fig.update_layout(xaxis_title=_("Month"), yaxis_title=_("NPS (−100…100) · CSAT (0…100)"),
-                          xaxis={"tickformat": "%b %y", "dtick": "M1"}, yaxis={"range": [-105, 105], "dtick": 25})
+                          xaxis={"tickvals": monthly["month"],
+                                 "ticktext": [formats.month(m) for m in monthly["month"]]},
+                          yaxis={"range": [-105, 105], "dtick": 25})
         common.style(fig, title=_("NPS and CSAT by month, last 12 months"), height=height)
         common.chart(fig, key="feedback_monthly")
         st.caption(_("Mind the scale: NPS runs from −100 to +100 (promoters minus detractors), CSAT from 0 to 100 "

@@ -213,10 +213,12 @@ def sidebar_filters(con: duckdb.DuckDBPyConnection) -> Context:
     language_switch()
     sb.markdown("### " + _("Filters"))
     _warn_unresolved_link(sb, names, default)
+    _from_url_once("period", PERIODS)
     period = sb.segmented_control(
-        _("Period"), list(PERIODS), default=DEFAULT_PERIOD, key="period", bind="query-params",
-        format_func=lambda p: _(p), help=_("The period every flow metric counts: the N days ending on the as-of date."),
+        _("Period"), list(PERIODS), default=DEFAULT_PERIOD, key="period", format_func=lambda p: _(p),
+        help=_("The period every flow metric counts: the N days ending on the as-of date."),
     ) or DEFAULT_PERIOD
+    _to_url("period", period, DEFAULT_PERIOD)
     shown = settings().date_format  # the picker writes dates as every page does (the URL keeps ISO dates)
     as_of_date = sb.date_input(_("As of"), value=default.date(), key="as_of", bind="query-params", format=shown,
                                help=_("Numbers as they stood at the end of this day (the sample: its reference "
@@ -272,18 +274,43 @@ def default_language() -> str:
     return (known(meta.get("locale")) if meta.get("kind") == "sheets" else None) or "en"
 
 
+def _from_url_once(key: str, valid: Any, param: str | None = None) -> None:
+    """A shared link's value (?param=) for a widget the app keeps in the URL itself, read on the
+    session's first run (later runs keep what the widget holds)."""
+    flag = f"_pulse_url_{key}"
+    if flag not in st.session_state:
+        st.session_state[flag] = True
+        value = st.query_params.get(param or key)
+        value = known(value) if valid is LANGUAGES else value
+        if value in valid:
+            st.session_state[key] = value
+
+
+def _to_url(key: str, value: str, default: str) -> None:
+    """Write a widget's value to the URL as a stable code (not its shown, translated name: a
+    widget bound by Streamlit would write "Последние 4 недели"); the default is left out."""
+    if value == default:
+        st.query_params.pop(key, None)
+    elif st.query_params.get(key) != value:
+        st.query_params[key] = value
+
+
 def speak() -> str:
-    """Set this run's language before anything is drawn: the sidebar's switch (kept in the URL as
-    ?lang=, so a shared link and the meeting screen keep it), else default_language()."""
-    code = known(st.session_state.get("lang")) or known(st.query_params.get("lang")) or default_language()
+    """Set this run's language before anything is drawn: the sidebar's switch, else a shared link's
+    ?lang=, else default_language(). The switch keeps ?lang=ru in the URL, so a copied link and the
+    meeting screen keep the language."""
+    _from_url_once("lang_switch", LANGUAGES, "lang")
+    code = known(st.session_state.get("lang_switch")) or default_language()
     speak_language(code)
     return code
 
 
 def language_switch() -> None:
-    """The sidebar's language switch, bound to ?lang=."""
-    st.sidebar.segmented_control(_("Language"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang",
-                                 default=default_language(), bind="query-params", width="stretch")
+    """The sidebar's language switch (?lang=)."""
+    default = default_language()
+    code = st.sidebar.segmented_control(_("Language"), list(LANGUAGES), format_func=LANGUAGES.get,
+                                        key="lang_switch", default=default, width="stretch")
+    _to_url("lang", known(code) or default, default)
 
 
 def context() -> Context:

@@ -56,10 +56,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lang import N_
+
 AS_OF = datetime(2026, 11, 20, 18, 0, 0)
 AS_OF_DATE = AS_OF.date()
 WINDOW_START = date(2025, 11, 21)
-NAME = "Northwind Creative (sample agency)"
+NAME = N_("Northwind Creative (sample agency)")  # the sample's title: shown translated
 AGENCY_DOMAIN = "northwind.agency"
 
 SAMPLE_TOML = (

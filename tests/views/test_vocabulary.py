@@ -116,3 +116,21 @@ def test_the_overdue_days_read_alike_on_the_tile_the_weekly_list_the_digest_and_
     assert tile == formats.show(longest, "days")
     config = json.loads(at.dataframe[1].proto.columns)
     assert config[vocabulary.term("days_overdue").label]["type_config"]["format"] == "%.0f wd"
+
+
+ACRONYMS = {"NPS", "CSAT", "SLA", "ID", "PM", "CSV"}
+
+
+@pytest.mark.parametrize("code", ["ru", "uk"])
+def test_in_russian_and_ukrainian_every_tile_and_grid_header_is_translated(app, code) -> None:
+    """The grids draw on a canvas the browser test cannot read: their headers are checked here."""
+    at = app("overview", query={"lang": code})
+    english = []
+    for page in PAGES:
+        if page != "overview":
+            at.switch_page(registry.page(page).file).run()
+        assert not at.exception, page
+        shown = [m.label for m in at.metric] + [str(c) for d in at.dataframe for c in d.value.columns]
+        english += [(page, text) for text in shown
+                    if set(re.findall(r"[A-Za-z]{2,}", text)) - ACRONYMS]
+    assert english == []

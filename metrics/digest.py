@@ -38,7 +38,7 @@ from metrics import approvals, changes, deadlines, health, replies, summaries
 from metrics.catalogue import label as metric_label
 from metrics.context import Context, Filters, client_names, filter_options, snapshot
 from metrics.formats import MISSING, QUANTITIES, DateFormat, date_format, is_missing, show
-from metrics.report import CliError, check_period, cli_as_of, cli_settings, pinned_db, question_arguments
+from metrics.report import CliError, check_period, cli_as_of, cli_settings, pinned_db, question_arguments, speak_for
 from metrics.tiles import Tile, tile
 from metrics.vocabulary import term, text_frame
 
@@ -429,6 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     try:
         settings = cli_settings(args.settings)
+        speak_for(args, settings)
         check_period(args.period_days)
         if out.is_dir():
             raise CliError(2, f"--out {out} is a folder")

@@ -20,9 +20,10 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+import lang
 from data import store
 from data.settings import Settings, SettingsError, load_settings
-from lang import _
+from lang import LANGUAGES, _
 from metrics.catalogue import label, metric, summarize, summary_records
 from metrics.context import Context, client_names, parse_as_of, snapshot
 from metrics.families import family_marts, family_title
@@ -199,6 +200,13 @@ def question_arguments(ap: argparse.ArgumentParser) -> None:
                                                   "(default: the sample's reference time, else now)")
     ap.add_argument("--period-days", dest="period_days", type=int, default=7, help="period length in days (7)")
     ap.add_argument("--settings", help="settings file (default: pulse.toml)")
+    ap.add_argument("--lang", choices=list(LANGUAGES), help="language of the text (default: the settings' "
+                                                               "language, else en); JSON keys stay English")
+
+
+def speak_for(args: argparse.Namespace, settings: Settings) -> None:
+    """The language a command writes its text in: --lang, else the settings' `language`, else English."""
+    lang.use(args.lang or settings.language or "en")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -208,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     try:
         settings = cli_settings(args.settings)
+        speak_for(args, settings)
         check_period(args.period_days)
         with pinned_db(args.db, settings) as snap:
             rep = build_report(snap, Context(settings, cli_as_of(args.as_of, snap, settings), args.period_days))

@@ -269,3 +269,17 @@ def test_the_committed_pulse_toml_sets_the_health_bands() -> None:
 def test_a_bad_health_band_is_a_clear_error(health: dict, message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         parse_settings({"health": health})
+
+
+# ------------------------------------------------------------ language
+
+
+@pytest.mark.parametrize(("written", "read"), [("", ""), ("ru", "ru"), ("UK", "uk"), ("ru_RU", "ru"), ("en", "en")])
+def test_language_is_one_of_three_or_blank(written, read) -> None:
+    assert parse_settings({"language": written}).language == read
+    assert parse_settings({}).language == ""
+
+
+def test_an_unknown_language_is_a_clear_error() -> None:
+    with pytest.raises(SettingsError, match=r"language: 'de' must be one of en, ru, uk \(or blank\)"):
+        parse_settings({"language": "de"})

@@ -387,3 +387,11 @@ def test_text_form_prints_the_same_headline_numbers(sample: Sample, workbooks: d
             if col in columns:
                 assert int(cell) == by_name[name][columns[col]], (name, col, cell)
     assert seen == set(by_name)
+
+
+def test_the_text_report_speaks_the_language_asked_and_the_json_keys_stay_english(sample: Sample) -> None:
+    db, toml, _ = sample.db("default")
+    ru = run("metrics.report", "--db", str(db), "--settings", str(toml), "--lang", "ru")
+    assert ru.returncode == 0 and "Дедлайны" in ru.stdout and "Сдано в срок" in ru.stdout
+    uk = run("metrics.report", "--db", str(db), "--settings", str(toml), "--lang", "uk", "--json")
+    assert uk.returncode == 0 and set(json.loads(uk.stdout)) >= {"deadlines", "replies", "approvals", "feedback"}

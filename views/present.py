@@ -209,7 +209,7 @@ FILTER_LABELS = {"client": N_("Client"), "am": N_("Account manager"), "pm": N_("
 def _header(con: duckdb.DuckDBPyConnection, ctx: Context, n: int, refresh: int | None) -> None:
     """The section's title, its number, Previous / Next / Exit, and one line with the period,
     the active filters and the data's stamp (red when stale)."""
-    title_col, prev_col, next_col, exit_col = st.columns([10, 1.3, 1.3, 1.1], vertical_alignment="center")
+    title_col, prev_col, next_col, exit_col = st.columns([9, 1.4, 1.4, 1.5], vertical_alignment="center")
     title_col.title(_(SECTIONS[n - 1].title))
     prev_col.button(_("Previous"), icon=":material/arrow_back:", key="present_prev", on_click=_go, args=(n - 1,),
                     width="stretch", help=_("Previous section (←)"))

@@ -24,6 +24,7 @@ from metrics import approvals, deadlines, feedback, formats, health, history, re
 from metrics.cache import per_load
 from metrics.context import Context
 from metrics.formats import DateFormat
+from metrics.vocabulary import word
 
 __all__ = ["LISTS", "WEEK_DAYS", "ChangeList", "approvals_became_overdue", "counts", "deadlines_moved",
            "health_drops", "last_week", "new_detractors", "newly_overdue", "sla_crossed", "this_week"]
@@ -175,7 +176,7 @@ def _newly_overdue(r: Any, esc: Escape, d: DateFormat) -> str:
 
 
 def _deadline_moved(r: Any, esc: Escape, d: DateFormat) -> str:
-    cause = ", " + esc(r.slip_cause) if isinstance(r.slip_cause, str) else ""
+    cause = ", " + esc(word(r.slip_cause)) if isinstance(r.slip_cause, str) else ""
     return (f"{esc(r.deliverable_name)}: {d.day(r.old_due_date)} → {d.day(r.new_due_date)} "
             f"({formats.show(r.days_moved, 'shift')}{cause}) — {_who(r.client_name, r.project_manager, NO_PM, esc)}")
 
@@ -183,7 +184,7 @@ def _deadline_moved(r: Any, esc: Escape, d: DateFormat) -> str:
 def _sla_crossed(r: Any, esc: Escape, d: DateFormat) -> str:
     text = (_("waiting {hours} in business hours ({channel}) — {who}") if r.is_open
             else _("answered after {hours} in business hours ({channel}) — {who}"))
-    return text.format(hours=formats.show(r.hours, "hours"), channel=esc(r.channel),
+    return text.format(hours=formats.show(r.hours, "hours"), channel=esc(word(r.channel)),
                        who=_who(r.client_name, r.account_manager, NO_AM, esc))
 
 

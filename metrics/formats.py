@@ -104,9 +104,8 @@ def count_of(n: Any, noun: str) -> str:
     """A base as a tile writes it: "3 responses", "1 client" (and "3 ответа", "1 клиент")."""
     k = 0 if is_missing(n) else int(n)
     shown = _number(k, 0)
-    if noun in _COUNTS:
-        return _COUNTS[noun](k).format(n=shown)
-    return f"{shown} {noun}"
+    text = _COUNTS[noun](k).format(n=shown) if noun in _COUNTS else f"{shown} {noun}"
+    return text.replace(f"{shown} ", f"{shown}\u00a0", 1)  # a count never wraps away from its noun
 
 
 def too_few_text(noun: str) -> str:

@@ -375,3 +375,19 @@ def test_with_refresh_minutes_the_running_app_syncs_by_itself(monkeypatch: pytes
         for sched in list(shell._SCHEDULES.values()):
             sched.stop(timeout=30)
         shell._SCHEDULES.clear()
+
+
+# --- the language ----------------------------------------------------------------------------------
+
+def test_a_russian_google_sheet_opens_in_russian_and_the_switch_and_the_url_win(app, sample_db, tmp_path) -> None:
+    from tests.views.conftest import edited_copy
+
+    db = edited_copy(sample_db, tmp_path, "INSERT OR REPLACE INTO meta VALUES ('kind', 'sheets')",
+                     "INSERT OR REPLACE INTO meta VALUES ('locale', 'ru_RU')")
+    at = app("overview", db=db)
+    assert not at.exception and at.title[0].value == "Обзор недели"  # the sheet's own locale
+    at = app("overview", db=db, query={"lang": "uk"})
+    assert at.title[0].value == "Тижневий огляд"  # a shared link's language
+    at.segmented_control(key="lang_switch").set_value("en").run()
+    assert at.title[0].value == "Weekly review"  # the sidebar's switch
+    assert app("overview").title[0].value == "Weekly review"  # a CSV workbook: English

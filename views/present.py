@@ -209,14 +209,16 @@ FILTER_LABELS = {"client": N_("Client"), "am": N_("Account manager"), "pm": N_("
 def _header(con: duckdb.DuckDBPyConnection, ctx: Context, n: int, refresh: int | None) -> None:
     """The section's title, its number, Previous / Next / Exit, and one line with the period,
     the active filters and the data's stamp (red when stale)."""
-    title_col, prev_col, next_col, exit_col = st.columns([9, 1.4, 1.4, 1.5], vertical_alignment="center")
+    title_col, nav_col = st.columns([3, 2], vertical_alignment="center")
     title_col.title(_(SECTIONS[n - 1].title))
-    prev_col.button(_("Previous"), icon=":material/arrow_back:", key="present_prev", on_click=_go, args=(n - 1,),
-                    width="stretch", help=_("Previous section (←)"))
-    next_col.button(_("Next"), icon=":material/arrow_forward:", key="present_next", on_click=_go, args=(n + 1,),
-                    width="stretch", help=_("Next section (→)"))
-    exit_col.button(_("Exit"), icon=":material/close:", key="present_exit", on_click=_exit, width="stretch",
-                    help=_("Back to the dashboard, filters kept"))
+    # The buttons take the width their words need, in any language, right-aligned.
+    nav = nav_col.container(horizontal=True, horizontal_alignment="right", gap="small")
+    nav.button(_("Previous"), icon=":material/arrow_back:", key="present_prev", on_click=_go, args=(n - 1,),
+               width="content", help=_("Previous section (←)"))
+    nav.button(_("Next"), icon=":material/arrow_forward:", key="present_next", on_click=_go, args=(n + 1,),
+               width="content", help=_("Next section (→)"))
+    nav.button(_("Exit"), icon=":material/close:", key="present_exit", on_click=_exit, width="content",
+               help=_("Back to the dashboard, filters kept"))
     d = common.dates()
     bits = [f"{n} / {len(SECTIONS)}", d.span(ctx.period_start, ctx.period_end),
             _("as of {moment}").format(moment=d.when(ctx.as_of.tz_convert(ctx.tz)))]

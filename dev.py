@@ -63,7 +63,7 @@ def cmd_run(args: list[str]) -> int:
     _ensure_venv("requirements.txt")
     port = os.environ.get("PULSE_PORT", "8501")
     return subprocess.call(
-        [str(VENV_PY), "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", port, *args], cwd=ROOT
+        [str(VENV_PY), "-m", "views.serve", "--server.port", port, *args], cwd=ROOT
     )
 
 

@@ -1,4 +1,4 @@
-"""`python -m bench [sync] [report] [pages] [--runs N] [--quick] [--profile]`.
+"""`python -m bench [sync] [report] [pages] [browser] [--runs N] [--quick] [--profile]`.
 
 Prints one Markdown table per benchmark and writes everything (every run's time, the
 stages, sizes, the environment) to bench/out/results.json.
@@ -14,7 +14,7 @@ from typing import Any
 
 from bench.common import OUT, RESULTS, RESULTS_QUICK, environment, log
 
-BENCHMARKS = ("sync", "report", "pages")
+BENCHMARKS = ("sync", "report", "pages", "browser")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,6 +49,10 @@ def main(argv: list[str] | None = None) -> int:
             from bench import pages
 
             res = pages.run(args.runs, args.quick, args.profile)
+        elif name == "browser":
+            from bench import browser
+
+            res = browser.run(args.runs, args.quick, args.profile)
         else:
             from bench import report
 

@@ -27,7 +27,7 @@ from data import store
 from data.schedule import Schedule
 from data.settings import Settings, load_settings
 from data.sync import SyncOutcome, first_sync, run_sync
-from lang import LANGUAGES, N_, _, known
+from lang import LANGUAGES, N_, _, known, language
 from lang import use as speak_language
 from metrics import quality
 from metrics.context import Context, Filters, filter_options, parse_as_of
@@ -38,6 +38,7 @@ from views.text import md_escape
 SETTINGS_ENV = "PULSE_SETTINGS"
 DB_ENV = "PULSE_DB"
 SOURCE_ENV = "PULSE_SOURCE"
+WARM_ENV = "PULSE_WARM"  # "0": no background warm-up of the default view (to measure without it)
 
 # Period presets: the label is also the URL value (?period=Last+4+weeks).
 PERIODS: dict[str, int | None] = {"Last week": 7, "Last 4 weeks": 28, "Quarter": 91, "Custom": None}
@@ -77,12 +78,75 @@ def connection() -> duckdb.DuckDBPyConnection:
     s = settings()
     db = str(s.db_path())
     con = _connection(db)
-    if db not in _FIRST_SYNC_TRIED and not store.has_data(con):
+    if db not in _FIRST_SYNC_TRIED:
         _FIRST_SYNC_TRIED.add(db)  # once per process: a broken source must not be retried on every click
-        with st.spinner("Loading the workbook for the first time…"):
-            _on_cursor(con, lambda cur: first_sync(cur, s))  # the sample comes with its weekly history
+        if not store.has_data(con):
+            with st.spinner(_("Loading the workbook for the first time…")):
+                _on_cursor(con, lambda cur: first_sync(cur, s))  # the sample comes with its weekly history
+        warm(db)
     _keep_schedule(db, s.refresh_minutes)
     return con
+
+
+def start_up() -> None:
+    """What the server does before anyone asks (views/serve.py calls it once the runtime is up):
+    the first sync when the file is empty, then the default view warmed (see warm)."""
+    s = settings()
+    db = str(s.db_path())
+    con = _connection(db)
+    if db not in _FIRST_SYNC_TRIED:
+        _FIRST_SYNC_TRIED.add(db)
+        if not store.has_data(con):
+            _on_cursor(con, lambda cur: first_sync(cur, s))
+        warm(db)
+    _keep_schedule(db, s.refresh_minutes)
+
+
+_WARMING: set[str] = set()
+_WARMING_LOCK = threading.Lock()
+
+
+def warm(db: str) -> None:
+    """Compute the default view — the Weekly review with the default filters, as of now — in the
+    background, after the server starts and after every sync, so the first visitor finds its
+    numbers in the cache (metrics/cache.py) instead of waiting for them. The Weekly review asks
+    the digest's questions (metrics/digest.digest_data), so warming the digest warms the page.
+    One warm-up per file at a time; a failure only costs the first visitor the wait."""
+    if os.environ.get(WARM_ENV) == "0":  # the browser benchmark's "before"
+        return
+    with _WARMING_LOCK:
+        if db in _WARMING:
+            return
+        _WARMING.add(db)
+
+    def job() -> None:
+        from metrics import digest, health  # the warm-up's own imports, off the first visitor's path
+
+        cur = _connection(db).cursor()
+        try:
+            if not store.has_data(cur):
+                return
+            s = settings()
+            code = known(s.language) or _sheet_language(cur)
+            with language(code):
+                ctx = Context(s, default_as_of(cur), PERIODS[DEFAULT_PERIOD], Filters())
+                filter_options(cur)
+                client_names(cur)
+                digest.digest_data(cur, ctx)
+                health.client_health(cur, ctx)
+        except Exception:
+            log.warning("warming the default view of %s failed", db, exc_info=True)
+        finally:
+            cur.close()
+            with _WARMING_LOCK:
+                _WARMING.discard(db)
+
+    threading.Thread(target=job, name="pulse-warm", daemon=True).start()
+
+
+def _sheet_language(con: duckdb.DuckDBPyConnection) -> str:
+    meta = quality.read_meta(con)
+    return (known(meta.get("locale")) if meta.get("kind") == "sheets" else None) or "en"
 
 
 def _on_cursor(con: duckdb.DuckDBPyConnection, job: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
@@ -108,8 +172,12 @@ def _keep_schedule(db: str, minutes: float) -> None:
             running.stop(timeout=0)
             del _SCHEDULES[db]
         if minutes > 0:
-            _SCHEDULES[db] = Schedule(minutes * 60, lambda: _on_cursor(_connection(db), lambda cur: run_sync(
-                cur, settings()))).start()
+            def refresh() -> None:
+                outcome = _on_cursor(_connection(db), lambda cur: run_sync(cur, settings()))
+                if outcome.ok:
+                    warm(db)
+
+            _SCHEDULES[db] = Schedule(minutes * 60, refresh).start()
 
 
 @contextlib.contextmanager
@@ -149,6 +217,8 @@ def sync_now() -> SyncOutcome:
         log.warning("DuckDB file %s was damaged: set aside as %s (its history of deadline moves stays there) "
                     "and rebuilt", db, kept)
         outcome = _on_cursor(_connection(db), lambda cur: run_sync(cur, s))
+    if outcome.ok:
+        warm(db)
     return outcome
 
 

@@ -391,3 +391,33 @@ def test_a_russian_google_sheet_opens_in_russian_and_the_switch_and_the_url_win(
     at.segmented_control(key="lang_switch").set_value("en").run()
     assert at.title[0].value == "Weekly review"  # the sidebar's switch
     assert app("overview").title[0].value == "Weekly review"  # a CSV workbook: English
+
+
+def test_the_server_warms_the_default_view_before_the_first_visitor(monkeypatch, sample_db, tmp_path) -> None:
+    """views/serve.py's start-up: the Weekly review's numbers are cached before anyone asks."""
+    import shutil
+    import time
+
+    from metrics import cache, changes, digest, health, summaries
+    from metrics.context import Context, Filters
+    from views import shell
+
+    db = tmp_path / "pulse.duckdb"
+    shutil.copy(sample_db, db)
+    monkeypatch.setenv(shell.DB_ENV, str(db))
+    monkeypatch.delenv(shell.WARM_ENV, raising=False)
+    cache.clear()
+    shell.start_up()
+    deadline = time.monotonic() + 120
+    while shell._WARMING and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not shell._WARMING
+    con = shell._connection(str(db))
+    ctx = Context(shell.settings(), shell.default_as_of(con), 7, Filters())
+    before = len(cache._ENTRIES)
+    summaries.headline(con, ctx)  # the Weekly review's tiles, its clients at risk, what changed
+    health.lowest(con, ctx, digest.AT_RISK)
+    for c in changes.LISTS:
+        c.rows(con, ctx)
+    assert len(cache._ENTRIES) == before, "the first visitor would have waited for these"
+    assert before > 0

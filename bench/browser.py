@@ -40,6 +40,7 @@ CHROMIUM = os.environ.get("PULSE_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 QUIET_MS = 1500  # no DOM change for this long: the page is stable
+HEARTBEAT_BYTES = 64  # frames this small are keep-alives, not a run's output
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 TARGETS = {"stable after last frame": 1.0, "sidebar switch to stable": 0.5, "first visit, last frame (1M)": 1.5}
 
@@ -100,8 +101,10 @@ class Frames:
         ws.on("framereceived", self._frame)
 
     def _frame(self, payload: Any) -> None:
-        self.last = time.perf_counter()
-        self.bytes += len(payload) if payload is not None else 0
+        size = len(payload) if payload is not None else 0
+        self.bytes += size
+        if size > HEARTBEAT_BYTES:  # a keep-alive is not the page's content
+            self.last = time.perf_counter()
 
     def reset(self) -> None:
         self.last, self.bytes = 0.0, 0

@@ -120,7 +120,9 @@ def warm(db: str) -> None:
         _WARMING.add(db)
 
     def job() -> None:
-        from metrics import digest, health  # the warm-up's own imports, off the first visitor's path
+        # The first page run's imports too (plotly's alone take ~0.5 s), off the first visitor's path.
+        from metrics import digest, health
+        from views import figures, weekly  # noqa: F401
 
         cur = _connection(db).cursor()
         try:

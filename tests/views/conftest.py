@@ -50,6 +50,7 @@ def app(monkeypatch: pytest.MonkeyPatch, sample_db: Path) -> Callable[..., AppTe
 
     def open_page(page: str = registry.DEFAULT, db: Path | None = None, query: dict | None = None) -> AppTest:
         monkeypatch.setenv("PULSE_DB", str(db or sample_db))
+        monkeypatch.setenv("PULSE_WARM", "0")  # no background warm-up racing the page under test
         at = AppTest.from_file(APP, default_timeout=120)
         for k, v in (query or {}).items():
             at.query_params[k] = v

@@ -122,7 +122,7 @@ def warm(db: str) -> None:
     def job() -> None:
         # The first page run's imports too (plotly's alone take ~0.5 s), off the first visitor's path.
         from metrics import digest, health
-        from views import figures, weekly  # noqa: F401
+        from views import figures  # noqa: F401 - plotly and the chart code
 
         cur = _connection(db).cursor()
         try:
@@ -174,10 +174,11 @@ def _keep_schedule(db: str, minutes: float) -> None:
             running.stop(timeout=0)
             del _SCHEDULES[db]
         if minutes > 0:
-            def refresh() -> None:
+            def refresh() -> SyncOutcome:
                 outcome = _on_cursor(_connection(db), lambda cur: run_sync(cur, settings()))
                 if outcome.ok:
                     warm(db)
+                return outcome
 
             _SCHEDULES[db] = Schedule(minutes * 60, refresh).start()
 

@@ -153,6 +153,12 @@ def sample_variant(folder: Path, edits: dict[str, list[tuple[str, str]]]) -> Pat
     return synced(folder / "pulse.duckdb", folder)
 
 
+@pytest.fixture(autouse=True)
+def no_warm_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No background warm-up racing a test for its DuckDB file (test_app tests the warm-up itself)."""
+    monkeypatch.setenv("PULSE_WARM", "0")
+
+
 DRAWN: dict[str, pd.DataFrame] = {}
 CALLS: dict[str, dict[str, Any]] = {}  # key → the arguments common.table was called with
 

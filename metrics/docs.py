@@ -107,8 +107,8 @@ def _how_written() -> list[str]:
               "week is the 7 days ending on as_of's weekday, labelled by its first day, on every page.", "",
               "**Small samples.** A rate or a score is shown with its base (the number of cases it is over,",
               f"e.g. *NPS · 3 responses*). When the base is below {MIN_BASE}, the tile keeps its value but is",
-              "neither coloured good or bad nor given a change arrow: its change line says *too few … to",
-              "compare*.", "",
+              "neither coloured good or bad nor given a change arrow: its change line says *too few",
+              "responses* (or deliverables, requests, approvals).", "",
               "**Threads and clients.** A queue counts conversation threads; one client can have several.",
               "Tiles show the distinct clients beside the threads (*Threads waiting on us · 5 clients*).", ""]
     return lines

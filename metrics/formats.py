@@ -93,10 +93,10 @@ _COUNTS = {
     "syncs": lambda n: ngettext("{n} sync", "{n} syncs", n),
 }
 _TOO_FEW = {
-    "deliverables": N_("too few deliverables to compare"),
-    "responses": N_("too few responses to compare"),
-    "requests": N_("too few requests to compare"),
-    "approved": N_("too few approvals to compare"),
+    "deliverables": N_("too few deliverables"),
+    "responses": N_("too few responses"),
+    "requests": N_("too few requests"),
+    "approved": N_("too few approvals"),
 }
 
 

@@ -1,13 +1,13 @@
 """What a tile says: label, value, change and whether the change may be coloured.
 
 The dashboard's tiles (views/common.kpi_tiles) and the digest's draw the same thing from
-this one rule, so a small sample reads "too few responses to compare" in both:
+this one rule, so a small sample reads "too few responses" in both:
 
 - the label is the metric's, with "business h" for hours (the value alone says "h"), and
   with its base when it has one: "NPS · 3 responses", "Threads waiting on us · 5 clients";
 - the change is against the previous period (formats.tile_change);
 - a rate or a score over fewer than formats.MIN_BASE cases keeps its value and base but
-  gets no colour and no arrow: its change line says "too few … to compare".
+  gets no colour and no arrow: its change line says "too few responses" (deliverables, …).
 
 A Tile is ready to show: its label, change and description are in the run's language.
 """

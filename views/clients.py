@@ -157,7 +157,7 @@ else:
     now, prev = summaries.headline(con, cctx)
     now, prev = {**now, "health_score": row["health_score"]}, {**prev, "health_score": health_of(cctx.previous(),
                                                                                                  client_id)}
-    common.kpi_tiles(TILES, now, prev)
+    common.kpi_tiles(TILES, now, prev, per_row=4)  # seven tiles: two rows, labels whole at 1366 px
 
     # --- why: the health breakdown -----------------------------------------------------------
     st.subheader(_("Why this score"))

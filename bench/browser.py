@@ -19,13 +19,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,7 +29,7 @@ from typing import Any
 
 from bench.common import log, md_table
 from bench.workbooks import million_messages_db, sample_db
-from data.settings import ROOT
+from tests.e2e.server import serving
 from views import registry
 
 CHROMIUM = os.environ.get("PULSE_CHROMIUM", "/usr/bin/chromium")
@@ -52,40 +48,16 @@ new MutationObserver(() => { window.__pulseLastMutation = performance.now(); })
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def server(db: Path) -> Iterator[str]:
-    """`streamlit run app.py` on a copy of db (a running server holds its file)."""
+    """The dashboard (`python -m views.serve`) on a copy of db: a running server holds its file."""
     work = Path(tempfile.mkdtemp(prefix="pulse-browser-"))
-    copy = work / "pulse.duckdb"
-    shutil.copy(db, copy)
-    port = _free_port()
-    env = {**os.environ, "PULSE_DB": str(copy)}
-    env.pop("PULSE_SOURCE", None)
-    proc = subprocess.Popen([sys.executable, "-m", "views.serve", "--server.port",
-                            str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-                           cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.3)
-        yield url
+        copy = work / "pulse.duckdb"
+        shutil.copy(db, copy)
+        with serving(copy) as url:
+            yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
         shutil.rmtree(work, ignore_errors=True)
 
 

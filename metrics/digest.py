@@ -134,7 +134,7 @@ def at_risk_svg(rows: pd.DataFrame, thresholds: health.Thresholds) -> str:
         score = float(r.health_score)
         color = health.BAND_COLORS[b]
         name = r.client_name if isinstance(r.client_name, str) and r.client_name else str(r.client_id)
-        text = health.score_text(score, thresholds)
+        text = show(score, "score")
         tip = "\n".join([f"{name} ({r.client_id})",
                          _("Health score {score} ({band})").format(score=text, band=health.band_label(b)),
                          _("Main issue: {issue}").format(issue=r.main_issue_label), str(r.main_reason)])

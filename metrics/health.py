@@ -69,7 +69,7 @@ from metrics.cache import per_load
 from metrics.catalogue import family, run_over
 from metrics.context import Context, Filters, apply_filters, client_filter_sql, memo, snapshot
 from metrics.families import family_marts
-from metrics.formats import rounded, show
+from metrics.formats import rounded
 from metrics.quiet import quiet_facts
 from metrics.replies import voices_sql
 
@@ -90,7 +90,6 @@ __all__ = [
     "health_context",
     "lowest",
     "score_clients",
-    "score_text",
     "signal_definition",
     "signal_label",
     "signal_scores",
@@ -160,12 +159,6 @@ def band(score: float | None, thresholds: Thresholds) -> str | None:
     if value < below:
         return "at_risk"
     return "healthy" if value >= healthy else "watch"
-
-
-def score_text(score: float | None, thresholds: Thresholds) -> str:
-    """A 0–100 score as written beside its band's colour: as everywhere, in whole points (the
-    band is decided on that same number)."""
-    return show(score, "score")
 
 
 def band_label(name: str | None) -> str:

@@ -277,44 +277,38 @@ def export_frame(df: pd.DataFrame, columns: Sequence[str], dates: DateFormat, la
     """The columns as a CSV file holds them: the same headers as on screen, numbers rounded as shown
     (without their unit, which the header names), yes/no (in the run's language), dates in the agency's
     date format, blanks where there is no value."""
-    out: dict[str, Any] = {}
-    for name in columns:
-        t, values = term(name), df[name]
-        if t.kind in QUANTITIES:
-            col = [rounded(v, t.kind) for v in values]
-            digits = QUANTITIES[t.kind].decimals
-            out[header(name, labels)] = ["" if v is None else (f"{v:.{digits}f}") for v in col]
-        elif t.kind == "datetime":
-            out[header(name, labels)] = [dates.when(v) if not is_missing(v) and v is not pd.NaT else ""
-                                         for v in _local(values, tz)]
-        elif t.kind == "date":
-            out[header(name, labels)] = ["" if is_missing(v) or v is pd.NaT else dates.day(v) for v in values]
-        elif t.kind == "flag":
-            out[header(name, labels)] = ["" if is_missing(v) else _yes_no(v) for v in values]
-        elif t.kind == "word":
-            out[header(name, labels)] = ["" if is_missing(v) else word(v) for v in values]
-        else:
-            out[header(name, labels)] = ["" if is_missing(v) else str(v) for v in values]
-    return pd.DataFrame(out, index=range(len(df)))
+    return _as_text(df, columns, dates, labels, tz, _plain_number, blank="")
 
 
 def text_frame(df: pd.DataFrame, columns: Sequence[str], dates: DateFormat, labels: dict[str, str] | None = None,
                tz: str | None = None) -> pd.DataFrame:
     """The columns as text, each value as a tile writes it ("14 wd", "96.7 h", "yes", a date in the
     agency's format, "—" for none): the meeting screen's and the digest's tables."""
+    return _as_text(df, columns, dates, labels, tz, show, blank=MISSING)
+
+
+def _plain_number(value: Any, kind: str) -> str:
+    """A number as shown, without its unit (a CSV cell)."""
+    v = rounded(value, kind)
+    return MISSING if v is None else f"{v:.{QUANTITIES[kind].decimals}f}"
+
+
+def _as_text(df: pd.DataFrame, columns: Sequence[str], dates: DateFormat, labels: dict[str, str] | None,
+             tz: str | None, number: Any, blank: str) -> pd.DataFrame:
+    """Every cell as text, each kind written one way; `number` writes a quantity, `blank` stands for none."""
     out: dict[str, Any] = {}
     for name in columns:
         t, values = term(name), df[name]
         if t.kind in QUANTITIES:
-            out[header(name, labels)] = [show(v, t.kind) for v in values]
+            cells = [number(v, t.kind) for v in values]
         elif t.kind == "datetime":
-            out[header(name, labels)] = [dates.when(v) for v in _local(values, tz)]
+            cells = [dates.when(v) for v in _local(values, tz)]
         elif t.kind == "date":
-            out[header(name, labels)] = [dates.day(v) for v in values]
+            cells = [dates.day(v) for v in values]
         elif t.kind == "flag":
-            out[header(name, labels)] = [MISSING if is_missing(v) else _yes_no(v) for v in values]
-        elif t.kind == "word":
-            out[header(name, labels)] = [MISSING if is_missing(v) or v == "" else word(v) for v in values]
+            cells = [MISSING if is_missing(v) else _yes_no(v) for v in values]
         else:
-            out[header(name, labels)] = [MISSING if is_missing(v) or v == "" else str(v) for v in values]
+            write = word if t.kind == "word" else str
+            cells = [MISSING if is_missing(v) or v == "" else write(v) for v in values]
+        out[header(name, labels)] = [blank if c == MISSING else c for c in cells]
     return pd.DataFrame(out, index=range(len(df)))

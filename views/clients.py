@@ -50,7 +50,7 @@ def breakdown_chart(bd, thresholds):
             continue
         color = common.HEALTH_COLORS[name]
         custom = [[label,
-                   f"{health.score_text(v, thresholds)}/100 ({health.band_label(name)})" if name else _("no data"),
+                   f"{formats.show(v, 'score')}/100 ({health.band_label(name)})" if name else _("no data"),
                    _("{points} points lost").format(points=formats.show(p, "float")) if name
                    else _("left out of the health score"),
                    common.plot_text(r)]

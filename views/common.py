@@ -18,7 +18,7 @@ import streamlit as st
 
 from data import reasons, store
 from lang import _, ngettext
-from metrics import catalogue, formats, health, quality, summaries, tiles, vocabulary
+from metrics import formats, health, quality, summaries, tiles, vocabulary
 from metrics.context import Context
 from views import figures as fg
 from views import registry, shell
@@ -26,7 +26,7 @@ from views.selection import selection_to_filters
 from views.text import md_escape, plot_text
 
 __all__ = ["HEALTH_COLORS", "PALETTE", "SIDE_COLORS", "ZERO_MARK_SHARE", "chart", "client_axis",
-           "csv_safe", "data_stamp", "help_for", "kpi_tiles", "large_type", "md_escape", "no_data", "open_page",
+           "csv_safe", "data_stamp", "kpi_tiles", "large_type", "md_escape", "no_data", "open_page",
            "page_header", "plot_text", "style", "summary_tiles", "table", "zero_marks"]
 
 PALETTE = ["#d9480f", "#1c7ed6", "#2b8a3e", "#f59f00", "#862e9c", "#0b7285", "#c2255c", "#5c940d"]
@@ -318,8 +318,3 @@ def csv_safe(df: pd.DataFrame) -> bytes:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = out[col].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v)
     return out.to_csv(index=False).encode("utf-8")
-
-
-def help_for(name: str) -> str:
-    """A catalogue description for a table column's header tooltip."""
-    return catalogue.description(name)

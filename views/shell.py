@@ -75,31 +75,34 @@ _RUN = threading.local()  # this script run's snapshot (a run is one thread)
 def connection() -> duckdb.DuckDBPyConnection:
     """The store (one connection per process), synced from the source the first time this
     process finds it empty; a failed first sync is recorded and shown, never raised."""
-    s = settings()
-    db = str(s.db_path())
-    con = _connection(db)
-    if db not in _FIRST_SYNC_TRIED:
-        _FIRST_SYNC_TRIED.add(db)  # once per process: a broken source must not be retried on every click
-        if not store.has_data(con):
-            with st.spinner(_("Loading the workbook for the first time…")):
-                _on_cursor(con, lambda cur: first_sync(cur, s))  # the sample comes with its weekly history
-        warm(db)
-    _keep_schedule(db, s.refresh_minutes)
-    return con
+    return _opened(spinner=True)
 
 
 def start_up() -> None:
     """What the server does before anyone asks (views/serve.py calls it once the runtime is up):
     the first sync when the file is empty, then the default view warmed (see warm)."""
+    _opened(spinner=False)
+
+
+_FIRST_SYNC_LOCK = threading.Lock()  # a visitor arriving during the start-up's first sync waits for it
+
+
+def _opened(spinner: bool) -> duckdb.DuckDBPyConnection:
     s = settings()
     db = str(s.db_path())
     con = _connection(db)
     if db not in _FIRST_SYNC_TRIED:
-        _FIRST_SYNC_TRIED.add(db)
-        if not store.has_data(con):
-            _on_cursor(con, lambda cur: first_sync(cur, s))
-        warm(db)
+        with _FIRST_SYNC_LOCK:
+            if db not in _FIRST_SYNC_TRIED:
+                if not store.has_data(con):
+                    with st.spinner(_("Loading the workbook for the first time…")) if spinner \
+                            else contextlib.nullcontext():
+                        _on_cursor(con, lambda cur: first_sync(cur, s))  # the sample comes with its history
+                # once per process: a broken source must not be retried on every click
+                _FIRST_SYNC_TRIED.add(db)
+                warm(db)
     _keep_schedule(db, s.refresh_minutes)
+    return con
 
 
 _WARMING: set[str] = set()
@@ -286,7 +289,7 @@ def sidebar_filters(con: duckdb.DuckDBPyConnection) -> Context:
     language_switch()
     sb.markdown("### " + _("Filters"))
     _warn_unresolved_link(sb, names, default)
-    _from_url_once("period", PERIODS)
+    _from_url_once("period", "period", lambda v: v if v in PERIODS else None)
     period = sb.segmented_control(
         _("Period"), list(PERIODS), default=DEFAULT_PERIOD, key="period", format_func=lambda p: _(p),
         help=_("The period every flow metric counts: the N days ending on the as-of date."),
@@ -341,21 +344,19 @@ def default_language() -> str:
     if chosen:
         return chosen
     try:
-        meta = quality.read_meta(connection())
-    except Exception:
+        return _sheet_language(connection())
+    except Exception:  # nothing loaded yet: English
         return "en"
-    return (known(meta.get("locale")) if meta.get("kind") == "sheets" else None) or "en"
 
 
-def _from_url_once(key: str, valid: Any, param: str | None = None) -> None:
-    """A shared link's value (?param=) for a widget the app keeps in the URL itself, read on the
-    session's first run (later runs keep what the widget holds)."""
+def _from_url_once(key: str, param: str, accept: Callable[[Any], str | None]) -> None:
+    """A shared link's ?param= for a widget the app keeps in the URL itself, read on the session's
+    first run (later runs keep what the widget holds); `accept` gives the value, or None for none."""
     flag = f"_pulse_url_{key}"
     if flag not in st.session_state:
         st.session_state[flag] = True
-        value = st.query_params.get(param or key)
-        value = known(value) if valid is LANGUAGES else value
-        if value in valid:
+        value = accept(st.query_params.get(param))
+        if value is not None:
             st.session_state[key] = value
 
 
@@ -372,15 +373,16 @@ def speak() -> str:
     """Set this run's language before anything is drawn: the sidebar's switch, else a shared link's
     ?lang=, else default_language(). The switch keeps ?lang=ru in the URL, so a copied link and the
     meeting screen keep the language."""
-    _from_url_once("lang_switch", LANGUAGES, "lang")
-    code = known(st.session_state.get("lang_switch")) or default_language()
+    _from_url_once("lang_switch", "lang", known)
+    _RUN.default_language = default_language()  # one look at the load's meta per run
+    code = known(st.session_state.get("lang_switch")) or _RUN.default_language
     speak_language(code)
     return code
 
 
 def language_switch() -> None:
     """The sidebar's language switch (?lang=)."""
-    default = default_language()
+    default = getattr(_RUN, "default_language", None) or default_language()
     code = st.sidebar.segmented_control(_("Language"), list(LANGUAGES), format_func=LANGUAGES.get,
                                         key="lang_switch", default=default, width="stretch")
     _to_url("lang", known(code) or default, default)

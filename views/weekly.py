@@ -12,7 +12,7 @@ import functools
 import streamlit as st
 
 from lang import _, ngettext
-from metrics import approvals, catalogue, changes, deadlines, digest, health, replies, summaries
+from metrics import approvals, catalogue, changes, deadlines, digest, formats, health, replies, summaries
 from views import common, registry, shell
 from views import figures as fg
 
@@ -38,7 +38,7 @@ def at_risk_chart(rows, thresholds):
         if part.empty:
             continue
         color = common.HEALTH_COLORS[name]
-        text = [health.score_text(v, thresholds) for v in part["health_score"]]
+        text = [formats.show(v, "score") for v in part["health_score"]]
         custom = [[cid, common.plot_text(client), issue, common.plot_text(reason), t, health.band_label(name)]
                   for cid, client, issue, reason, t in zip(part["client_id"], part["client_name"],
                                                            part["main_issue_label"], part["main_reason"], text,

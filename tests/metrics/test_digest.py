@@ -21,6 +21,7 @@ from data.settings import ROOT, Settings
 from metrics import cache, changes, digest, health, summaries
 from metrics.catalogue import metric
 from metrics.context import Context, Filters
+from metrics.formats import show
 from metrics.tiles import tile
 
 AS_OF = "2026-11-20T18:00:00"  # the sample's reference time
@@ -61,7 +62,7 @@ def test_the_digest_prints_the_metrics_numbers(sample, days: int, filters: Filte
     lowest = board[board["health_score"].notna()].sort_values(["health_score", "client_id"], kind="stable").head(10)
     section = page[page.index('id="at-risk"'):page.index('id="urgent"')]
     rows = re.findall(r"<tr><td>(.*?)</td><td class=\"num\">(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", section)
-    assert rows == [(html.escape(r.client_name), health.score_text(r.health_score, s),  # "59.99" for 59.99
+    assert rows == [(html.escape(r.client_name), show(r.health_score, "score"),  # banded as written: 59.99 reads 60
                      html.escape(r.main_issue_label), html.escape(r.main_reason)) for r in lowest.itertuples()]
     # the header names as_of, the period and the filters
     assert f"{ctx.period_start:%d.%m.%Y} – {ctx.period_end:%d.%m.%Y} ({days} days)" in page

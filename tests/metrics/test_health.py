@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from data.settings import DEFAULT_HEALTH_WEIGHTS, Settings, parse_settings
 from metrics.context import Context, Filters
+from metrics.formats import show
 from metrics.health import (
     BAND_COLORS,
     BANDS,
@@ -22,7 +23,6 @@ from metrics.health import (
     client_health,
     health_breakdown,
     score_clients,
-    score_text,
     voices_score,
 )
 from tests.conftest import MINIMAL_TABS
@@ -327,4 +327,4 @@ def test_each_band_has_a_label_and_one_colour_and_no_data_is_grey() -> None:
 )
 def test_a_score_and_its_colour_never_disagree(score, text, name) -> None:
     """The band is decided on the score as written, so "60" is never red beside "< 60"."""
-    assert score_text(score, (60, 80)) == text and band(score, (60, 80)) == name
+    assert show(score, "score") == text and band(score, (60, 80)) == name

@@ -364,7 +364,8 @@ def _to_url(key: str, value: str, default: str) -> None:
     """Write a widget's value to the URL as a stable code (not its shown, translated name: a
     widget bound by Streamlit would write "Последние 4 недели"); the default is left out."""
     if value == default:
-        st.query_params.pop(key, None)
+        if key in st.query_params:  # never a no-op write: it would race the bound filters' own URL updates
+            del st.query_params[key]
     elif st.query_params.get(key) != value:
         st.query_params[key] = value
 

@@ -169,8 +169,7 @@ def _column_notes(language: str) -> list[tuple[str, str, str, str, str]]:
     rows = []
     for tab in TABS:
         for c in tab.columns:
-            kind = (_(KIND_TEXT["enum"]).format(values=", ".join(c.values)) if c.kind == "enum"
-                    else _(KIND_TEXT[c.kind]))
+            kind = _(KIND_TEXT[c.kind]).format(values=", ".join(c.values or ()))
             notes = []
             if c.default is not None:
                 notes.append(_("blank means {value}").format(value=c.default))

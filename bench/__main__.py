@@ -1,4 +1,4 @@
-"""`python -m bench [sync] [report] [pages] [browser] [--runs N] [--quick] [--profile]`.
+"""`python -m bench [sync] [report] [pages] [browser] [first] [proxy] [--runs N] [--quick] [--profile]`.
 
 Prints one Markdown table per benchmark and writes everything (every run's time, the
 stages, sizes, the environment) to bench/out/results.json.
@@ -14,7 +14,7 @@ from typing import Any
 
 from bench.common import OUT, RESULTS, RESULTS_QUICK, environment, log
 
-BENCHMARKS = ("sync", "report", "pages", "browser")
+BENCHMARKS = ("sync", "report", "pages", "browser", "first", "proxy")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,6 +53,14 @@ def main(argv: list[str] | None = None) -> int:
             from bench import browser
 
             res = browser.run(args.runs, args.quick, args.profile)
+        elif name == "first":
+            from bench import first_visit
+
+            res = first_visit.run(args.runs, args.quick, args.profile)
+        elif name == "proxy":
+            from bench import proxy
+
+            res = proxy.run(args.runs, args.quick, args.profile)
         else:
             from bench import report
 

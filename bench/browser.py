@@ -8,8 +8,7 @@ visit), times from navigation to
   (charts drawn, tables laid out) — what the eye calls "the page is there";
 
 and, from the Weekly review, a click on each page's sidebar link to its stable page. Also the
-websocket bytes a page load receives. *First visit* restarts the server before each run and times
-the Weekly review's first load (a cold server: nothing computed yet).
+websocket bytes a page load receives. The first visit to a fresh server is bench/first_visit.py.
 
 Public tools only: streamlit, Playwright and the chromium it is pointed at (`PULSE_CHROMIUM`,
 default /usr/bin/chromium). Figures are medians (and ranges); nothing is asserted.
@@ -38,7 +37,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--
 QUIET_MS = 1500  # no DOM change for this long: the page is stable
 HEARTBEAT_BYTES = 64  # frames this small are keep-alives, not a run's output
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-TARGETS = {"stable after last frame": 1.0, "sidebar switch to stable": 0.5, "first visit, last frame (1M)": 1.5}
+TARGETS = {"stable after last frame": 1.0, "sidebar switch to stable": 0.5}
 
 # Records, in the page, the time of every DOM change (performance.now(), ms since navigation).
 OBSERVER = """
@@ -49,13 +48,13 @@ new MutationObserver(() => { window.__pulseLastMutation = performance.now(); })
 
 
 @contextmanager
-def server(db: Path) -> Iterator[str]:
+def server(db: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     """The dashboard (`python -m views.serve`) on a copy of db: a running server holds its file."""
     work = Path(tempfile.mkdtemp(prefix="pulse-browser-"))
     try:
         copy = work / "pulse.duckdb"
         shutil.copy(db, copy)
-        with serving(copy) as url:
+        with serving(copy, env=env) as url:
             yield url
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -145,7 +144,7 @@ def run(runs: int | None, quick: bool, profile: bool) -> dict[str, Any]:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         for label, db in dbs.items():
             with server(db) as base:
-                _load(browser, base)  # the server's own first run: not timed here (see first visit)
+                _load(browser, base)  # the server's own first run: not timed here (python -m bench first)
                 for p in registry.PAGES:
                     log(f"browser: {p.key} on {label}")
                     url = base if p.key == registry.DEFAULT else f"{base}/{p.key}"
@@ -160,16 +159,6 @@ def run(runs: int | None, quick: bool, profile: bool) -> dict[str, Any]:
                                   "stable_after_frame": after, "sidebar_switch": switch, "ws_kib": kb})
                     rows.append([p.key, label, runs, _s(frame), _s(stable), _s(after),
                                  _s(switch) if switch else "—", f"{kb:,.0f}"])
-            log(f"browser: first visit on {label}")
-            first = []
-            for _ in range(max(2, runs - 2)):
-                with server(db) as base:
-                    time.sleep(3)  # the server's start-up work (first sync check, warm-up) under way
-                    first.append(_load(browser, base))
-            ff = _summary([x["last_frame_s"] for x in first])
-            fs = _summary([x["stable_s"] for x in first])
-            cases.append({"case": f"first-visit/{label}", "n": len(first), "last_frame": ff, "stable": fs})
-            rows.append(["first visit (fresh server)", label, len(first), _s(ff), _s(fs), "—", "—", "—"])
         browser.close()
     table = md_table(["page", "db", "n", "navigation → last frame", "→ stable", "stable after last frame",
                       "sidebar click → stable", "websocket KiB"], rows)

@@ -11,10 +11,7 @@ The two alternate run by run, so a busy neighbour weighs on both alike.
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,24 +23,8 @@ WAIT_S = {"sample": 3.0, "1M": 10.0}
 TARGET_S = 1.5  # last frame of the first visit at 1M messages
 
 
-@contextmanager
-def _warm_up(on: bool) -> Iterator[None]:
-    old = os.environ.get("PULSE_WARM")
-    if on:
-        os.environ.pop("PULSE_WARM", None)
-    else:
-        os.environ["PULSE_WARM"] = "0"
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop("PULSE_WARM", None)
-        else:
-            os.environ["PULSE_WARM"] = old
-
-
 def _first(browser: Any, db: Path, wait_s: float, warm: bool) -> dict[str, float]:
-    with _warm_up(warm), server(db) as base:
+    with server(db, env=None if warm else {"PULSE_WARM": "0"}) as base:
         time.sleep(wait_s)
         return _load(browser, base)
 

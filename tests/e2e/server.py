@@ -39,15 +39,16 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 120) -> Non
 
 
 @contextmanager
-def serving(db: Path, log: IO[str] | int = subprocess.DEVNULL) -> Iterator[str]:
-    """The dashboard on db (synced from the bundled sample when empty) → its URL, stopped on exit."""
+def serving(db: Path, log: IO[str] | int = subprocess.DEVNULL, env: dict[str, str] | None = None) -> Iterator[str]:
+    """The dashboard on db (synced from the bundled sample when empty) → its URL, stopped on exit;
+    env adds to the server's environment (e.g. PULSE_WARM=0)."""
     port = free_port()
-    env = {**os.environ, "PULSE_DB": str(db)}
-    env.pop("PULSE_SOURCE", None)
+    environ = {**os.environ, "PULSE_DB": str(db), **(env or {})}
+    environ.pop("PULSE_SOURCE", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "views.serve", "--server.port", str(port), "--server.address", "127.0.0.1",
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
